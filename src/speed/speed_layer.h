@@ -1,0 +1,51 @@
+// SpeedLayer: the in-memory, queryable copy of events not yet sealed into the
+// lake. Per app and per UTC hour it keeps columnar event buffers and, for each
+// (event name, property key, property value), the set of users (roaring
+// bitmaps over dense user numbers from the app's persistent user dictionary)
+// with event counts. Rebuilt from the write-ahead log after a restart.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "event/event_codec.h"
+#include "util/status.h"
+
+namespace swell::speed {
+
+struct SpeedOptions {
+  std::string data_dir;                              // DATA/apps/<app>/... holds user dictionaries
+  int64_t dedup_window_ms = 7LL * 24 * 3600 * 1000;  // insert_id repeats within this window are dropped
+  uint64_t memory_limit_bytes = 4ull << 30;          // Apply refuses new batches above this
+};
+
+struct ApplyResult {
+  uint64_t applied = 0;     // new events now queryable
+  uint64_t duplicates = 0;  // dropped: insert_id seen within the dedup window
+};
+
+struct SpeedStats {
+  uint64_t events = 0;        // events held
+  uint64_t users = 0;         // distinct users across apps
+  uint64_t memory_bytes = 0;  // estimated bytes held
+  uint64_t duplicates_dropped = 0;
+};
+
+class SpeedLayer {
+ public:
+  static Status Open(const SpeedOptions& options, std::unique_ptr<SpeedLayer>* out);
+  virtual ~SpeedLayer() = default;
+
+  // Adds a durable batch. REQUIRES: calls come in log order, one at a time
+  // (the log's on_durable callback guarantees it); replay after a restart
+  // makes the same calls in the same order and so reaches the same state.
+  virtual Status Apply(const EventBatch& batch, ApplyResult* result) = 0;
+
+  // True when held memory is over the limit: ingest answers 429 until a seal
+  // frees memory.
+  virtual bool OverMemoryLimit() const = 0;
+  virtual SpeedStats stats() const = 0;
+};
+
+}  // namespace swell::speed
