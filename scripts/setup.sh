@@ -12,8 +12,11 @@ APT_PACKAGES=(
   libzstd-dev libsnappy-dev liblz4-dev libbrotli-dev zlib1g-dev
   libssl-dev libcurl4-openssl-dev
   clang libclang-rt-14-dev
-  nodejs npm
 )
+# Node.js runs the peers (DuckDB, SDKs); keep an existing install (it may come
+# from another repository that bundles npm), else take Debian's.
+command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(npm)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

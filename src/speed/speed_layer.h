@@ -6,8 +6,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "event/event_codec.h"
 #include "util/status.h"
@@ -32,6 +34,8 @@ struct SpeedStats {
   uint64_t duplicates_dropped = 0;
 };
 
+class AppState;
+
 class SpeedLayer {
  public:
   static Status Open(const SpeedOptions& options, std::unique_ptr<SpeedLayer>* out);
@@ -46,6 +50,21 @@ class SpeedLayer {
   // frees memory.
   virtual bool OverMemoryLimit() const = 0;
   virtual SpeedStats stats() const = 0;
+
+  // Runs fn on the app's state while holding it shared: Apply waits until fn
+  // returns, so fn sees whole batches. NotFound when the app holds nothing.
+  virtual Status ReadApp(const std::string& app_id, const std::function<Status(const AppState&)>& fn) const = 0;
+  // Ids of the apps holding events, sorted.
+  virtual std::vector<std::string> AppIds() const = 0;
+  // Drops the app's events whose event time lies in the UTC hours
+  // [from_ms, to_ms) rounded out to whole hours, once a seal has made them
+  // queryable from the lake. Sets *evicted to the events dropped.
+  virtual Status Evict(const std::string& app_id, int64_t from_ms, int64_t to_ms, uint64_t* evicted) = 0;
+  // Makes every app's user dictionary durable (before the log is trimmed).
+  virtual Status SyncDictionaries() = 0;
 };
+
+// True when app_id can name a directory under DATA/apps/ without escaping it.
+bool IsSafeAppId(std::string_view app_id);
 
 }  // namespace swell::speed

@@ -31,6 +31,7 @@ struct LogStats {
   uint64_t fsync_bucket_counts[kNumBuckets + 1] = {};  // last = +Inf
   uint64_t segments = 0;          // live segment files
   uint64_t disk_bytes = 0;        // total size of live segment files
+  uint64_t queued = 0;            // appends waiting behind the group being written
 };
 
 class LogWriter {
@@ -38,6 +39,7 @@ class LogWriter {
   // Opens the log in options.dir for appending. The next record gets
   // sequence number next_lsn (LogReader reports the last one it read).
   static Status Open(const LogOptions& options, uint64_t next_lsn, std::unique_ptr<LogWriter>* writer);
+  // REQUIRES: no Append in progress.
   ~LogWriter();
 
   // Appends one record and returns once it is durable (fsynced when

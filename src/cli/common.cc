@@ -1,0 +1,45 @@
+#include "cli/common.h"
+
+#include <cstdio>
+
+#include "config/key_store.h"
+#include "util/file_util.h"
+
+namespace swell::cli {
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "swell: %s\n", message.c_str());
+  return kExitError;
+}
+
+int Fail(const Status& status) { return Fail(status.message().empty() ? status.ToString() : status.message()); }
+
+Status LoadAppConfig(const std::string& config_path, const std::string& data_dir, config::Config* config,
+                     bool* created_keys) {
+  *created_keys = false;
+  if (!config_path.empty()) return config::LoadConfigFile(config_path, config);
+  SWELL_RETURN_IF_ERROR(CreateDirectories(data_dir));
+  return config::LoadOrCreateKeys(data_dir, config, created_keys);
+}
+
+Status OpenEngine(const std::string& data_dir, uint64_t memory_limit_bytes, OpenedEngine* out) {
+  SWELL_RETURN_IF_ERROR(DataLock::Acquire(data_dir, &out->lock));
+  EngineOptions options;
+  options.data_dir = data_dir;
+  options.memory_limit_bytes = memory_limit_bytes;
+  Status st = Engine::Open(options, &out->engine);
+  if (!st.ok()) return Status::IOError("cannot open data directory " + data_dir + ": " + st.ToString());
+  return Status::OK();
+}
+
+Status ReadJsonArgument(const std::string& arg, std::string* json) {
+  if (!arg.empty() && arg[0] == '@') {
+    Status st = ReadFileToString(arg.substr(1), json);
+    if (!st.ok()) return Status::InvalidArgument("cannot read " + arg.substr(1) + ": " + st.message());
+    return Status::OK();
+  }
+  *json = arg;
+  return Status::OK();
+}
+
+}  // namespace swell::cli

@@ -1,0 +1,66 @@
+#include "cli/query_command.h"
+
+#include <cstdio>
+#include <memory>
+
+#include "cli/common.h"
+#include "util/file_util.h"
+
+namespace swell::cli {
+
+namespace {
+
+struct QueryArgs {
+  std::string kind;  // "segmentation" or "events"
+  std::string data_dir = "./swell-data";
+  std::string app = "default";
+  std::string json;
+};
+
+int RunQuery(const QueryArgs& args) {
+  Status st = config::ValidateAppId(args.app);
+  if (!st.ok()) return Fail("--app: " + st.message());
+  // A query must not create an empty data directory by mistake.
+  if (!FileExists(args.data_dir)) return Fail("data directory " + args.data_dir + " does not exist");
+  std::string request;
+  if (args.kind == "segmentation") {
+    st = ReadJsonArgument(args.json, &request);
+    if (!st.ok()) return Fail(st);
+  }
+  OpenedEngine opened;
+  st = OpenEngine(args.data_dir, config::LimitsConfig{}.memory_limit_bytes, &opened);
+  if (!st.ok()) return Fail(st);
+  std::string out;
+  if (args.kind == "segmentation") {
+    st = opened.engine->queries()->Segmentation(args.app, request, &out);
+  } else {
+    st = opened.engine->queries()->EventNames(args.app, &out);
+  }
+  if (!st.ok()) return Fail(st.IsInvalidArgument() ? "bad request: " + st.message() : st.ToString());
+  std::printf("%s\n", out.c_str());
+  return 0;
+}
+
+}  // namespace
+
+void AddQueryCommand(CLI::App* app, std::function<int()>* action) {
+  CLI::App* query = app->add_subcommand("query", "Run a query on a data directory (same JSON as the HTTP API)");
+  query->require_subcommand(1);
+
+  auto seg = std::make_shared<QueryArgs>();
+  seg->kind = "segmentation";
+  CLI::App* s = query->add_subcommand("segmentation", "Event totals, uniques and more over time (docs/api.md)");
+  s->add_option("--data", seg->data_dir, "Data directory")->capture_default_str();
+  s->add_option("--app", seg->app, "App id")->capture_default_str();
+  s->add_option("--json", seg->json, "The request: JSON text, or @FILE")->required();
+  s->callback([seg, action] { *action = [seg] { return RunQuery(*seg); }; });
+
+  auto ev = std::make_shared<QueryArgs>();
+  ev->kind = "events";
+  CLI::App* e = query->add_subcommand("events", "Event names with counts");
+  e->add_option("--data", ev->data_dir, "Data directory")->capture_default_str();
+  e->add_option("--app", ev->app, "App id")->capture_default_str();
+  e->callback([ev, action] { *action = [ev] { return RunQuery(*ev); }; });
+}
+
+}  // namespace swell::cli

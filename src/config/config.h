@@ -1,0 +1,74 @@
+// Server configuration: the apps Swell accepts events for (each with an ingest
+// key and a read key) and the server's limits. Read from a TOML file
+// (docs/operations.md, "Configuration file"), or made up of the one `default`
+// app whose keys live in the data directory (key_store.h).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/status.h"
+
+namespace swell::config {
+
+struct AppConfig {
+  std::string id;          // 1-64 chars of [A-Za-z0-9_-]; names a folder under DATA/
+  std::string ingest_key;  // the Amplitude api_key: write only
+  std::string read_key;    // Authorization: Bearer <read_key>: read only, this app only
+};
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 picks a free port
+  int threads = 64;                       // HTTP worker threads; concurrent requests share fsyncs
+  int read_timeout_seconds = 30;
+  int write_timeout_seconds = 30;
+  int keep_alive_seconds = 5;
+};
+
+struct LimitsConfig {
+  uint64_t memory_limit_bytes = 4ull << 30;       // speed layer bound (429 above)
+  uint64_t max_body_bytes = 1ull << 20;           // POST /2/httpapi, compressed and decompressed
+  uint64_t max_batch_body_bytes = 20ull << 20;    // POST /batch
+  uint64_t max_events_per_request = 2000;         // POST /2/httpapi
+  uint64_t max_events_per_batch_request = 100000; // POST /batch
+};
+
+struct Config {
+  ServerConfig server;
+  LimitsConfig limits;
+  std::vector<AppConfig> apps;
+
+  // The app with this id, or nullptr.
+  const AppConfig* FindApp(std::string_view id) const;
+};
+
+inline constexpr size_t kMaxAppIdLength = 64;
+inline constexpr size_t kMinKeyLength = 16;
+inline constexpr size_t kMaxKeyLength = 256;
+
+// OK when id is a valid app id: 1-64 characters of [A-Za-z0-9_-]. App ids
+// become directory names, so anything path-like ("..", "a/b", ".") is refused.
+Status ValidateAppId(std::string_view id);
+// OK when key is a usable key: 16-256 characters of [A-Za-z0-9._~+/=-] (it is
+// sent in headers and JSON, so no spaces or quotes).
+Status ValidateKey(std::string_view key);
+// Checks every rule across apps: at least one app, valid and unique ids,
+// valid keys, every key (ingest and read, across all apps) distinct, and
+// sane limits. Error messages name the app.
+Status ValidateConfig(const Config& config);
+
+// Parses TOML text. Unknown tables and keys are errors (a typo must not
+// silently fall back to a default). origin names the file in messages.
+Status ParseConfig(std::string_view toml_text, std::string_view origin, Config* config);
+// Reads and parses the file at path.
+Status LoadConfigFile(const std::string& path, Config* config);
+
+// Parses "4GiB", "512MiB", "100MB", "1048576" into bytes.
+Status ParseByteSize(std::string_view text, uint64_t* bytes);
+
+// Splits "HOST:PORT" ("[::1]:8080" for IPv6) into its parts.
+Status ParseListenAddress(std::string_view listen, std::string* host, int* port);
+
+}  // namespace swell::config

@@ -1,0 +1,257 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "config/key_store.h"
+#include "util/file_util.h"
+
+namespace swell::config {
+namespace {
+
+const char* kTwoApps = R"(
+[[app]]
+id = "web"
+ingest_key = "web-ingest-0123456789"
+read_key = "web-read-0123456789ab"
+
+[[app]]
+id = "ios_app-2"
+ingest_key = "ios-ingest-0123456789"
+read_key = "ios-read-0123456789ab"
+)";
+
+Status Parse(const std::string& text, Config* c) { return ParseConfig(text, "test.toml", c); }
+
+// The error for text, which must be refused.
+std::string Error(const std::string& text) {
+  Config c;
+  Status st = Parse(text, &c);
+  EXPECT_FALSE(st.ok()) << text;
+  EXPECT_TRUE(st.IsInvalidArgument()) << st.ToString();
+  return st.message();
+}
+
+std::string App(const std::string& id, const std::string& ingest, const std::string& read) {
+  return "[[app]]\nid = \"" + id + "\"\ningest_key = \"" + ingest + "\"\nread_key = \"" + read + "\"\n";
+}
+
+TEST(ConfigTest, ParsesAppsAndDefaults) {
+  Config c;
+  ASSERT_TRUE(Parse(kTwoApps, &c).ok());
+  ASSERT_EQ(c.apps.size(), 2u);
+  EXPECT_EQ(c.apps[0].id, "web");
+  EXPECT_EQ(c.apps[0].ingest_key, "web-ingest-0123456789");
+  EXPECT_EQ(c.apps[1].read_key, "ios-read-0123456789ab");
+  EXPECT_EQ(c.FindApp("ios_app-2"), &c.apps[1]);
+  EXPECT_EQ(c.FindApp("nope"), nullptr);
+  EXPECT_EQ(c.server.listen, "127.0.0.1:8080");
+  EXPECT_EQ(c.limits.max_body_bytes, 1u << 20);
+  EXPECT_EQ(c.limits.max_batch_body_bytes, 20u << 20);
+  EXPECT_EQ(c.limits.max_events_per_request, 2000u);
+}
+
+TEST(ConfigTest, ParsesServerAndLimits) {
+  Config c;
+  std::string text = std::string(kTwoApps) +
+                     "[server]\nlisten = \"0.0.0.0:9000\"\nthreads = 8\n"
+                     "[limits]\nmemory_limit = \"512MiB\"\nmax_body_bytes = 2048\nmax_batch_body_bytes = \"1MB\"\n"
+                     "max_events_per_request = 10\n";
+  Status st = Parse(text, &c);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(c.server.listen, "0.0.0.0:9000");
+  EXPECT_EQ(c.server.threads, 8);
+  EXPECT_EQ(c.limits.memory_limit_bytes, 512ull << 20);
+  EXPECT_EQ(c.limits.max_body_bytes, 2048u);
+  EXPECT_EQ(c.limits.max_batch_body_bytes, 1000000u);
+  EXPECT_EQ(c.limits.max_events_per_request, 10u);
+}
+
+TEST(ConfigTest, RefusesNoApps) {
+  EXPECT_NE(Error("").find("no apps"), std::string::npos);
+  EXPECT_NE(Error("[server]\nlisten = \"127.0.0.1:1\"\n").find("no apps"), std::string::npos);
+}
+
+TEST(ConfigTest, RefusesMalformedToml) {
+  std::string msg = Error("[[app]\nid = \"x\"");
+  EXPECT_NE(msg.find("test.toml:"), std::string::npos) << msg;
+}
+
+TEST(ConfigTest, RefusesPathLikeAppIds) {
+  for (std::string id : {"../../etc/passwd", "..", ".", "a/b", "a.b", "a\\\\b", "has space", "ünïcode", "a:b"}) {
+    std::string msg = Error(App(id, "ingest-key-0123456789", "read-key-0123456789ab"));
+    EXPECT_NE(msg.find("app #1"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("may only contain letters"), std::string::npos) << id << ": " << msg;
+  }
+}
+
+TEST(ConfigTest, AppIdLength) {
+  EXPECT_NE(Error(App("", "ingest-key-0123456789", "read-key-0123456789ab")).find("empty"), std::string::npos);
+  std::string id64(64, 'a');
+  Config c;
+  EXPECT_TRUE(Parse(App(id64, "ingest-key-0123456789", "read-key-0123456789ab"), &c).ok());
+  EXPECT_NE(Error(App(id64 + "a", "ingest-key-0123456789", "read-key-0123456789ab")).find("longer than 64"),
+            std::string::npos);
+  EXPECT_TRUE(ValidateAppId("A-z_09").ok());
+}
+
+TEST(ConfigTest, RefusesDuplicateAppIds) {
+  std::string msg = Error(App("web", "ingest-key-0123456789", "read-key-0123456789ab") +
+                          App("web", "ingest-key-9876543210", "read-key-9876543210ab"));
+  EXPECT_NE(msg.find("duplicate app id"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("app #2 \"web\""), std::string::npos) << msg;
+}
+
+TEST(ConfigTest, RefusesShortOrBadKeys) {
+  std::string msg = Error(App("web", "short", "read-key-0123456789ab"));
+  EXPECT_NE(msg.find("\"web\": ingest_key is shorter than 16"), std::string::npos) << msg;
+  msg = Error(App("web", "ingest-key-0123456789", "fifteen-chars-x"));
+  EXPECT_NE(msg.find("read_key is shorter than 16"), std::string::npos) << msg;
+  Config c;
+  EXPECT_TRUE(Parse(App("web", "sixteen-chars-xx", "read-key-0123456789ab"), &c).ok());
+  msg = Error(App("web", "ingest key with spaces", "read-key-0123456789ab"));
+  EXPECT_NE(msg.find("may only contain"), std::string::npos) << msg;
+  msg = Error(App("web", std::string(257, 'k'), "read-key-0123456789ab"));
+  EXPECT_NE(msg.find("longer than 256"), std::string::npos) << msg;
+}
+
+TEST(ConfigTest, RefusesKeysSharedAcrossAppsOrRoles) {
+  // Same ingest key in two apps.
+  std::string msg = Error(App("a", "shared-key-0123456789", "read-a-0123456789abc") +
+                          App("b", "shared-key-0123456789", "read-b-0123456789abc"));
+  EXPECT_NE(msg.find("app #2 \"b\": ingest_key is already used"), std::string::npos) << msg;
+  // One app's read key is another app's ingest key.
+  msg = Error(App("a", "ingest-a-0123456789ab", "read-a-0123456789abc") +
+              App("b", "ingest-b-0123456789ab", "ingest-a-0123456789ab"));
+  EXPECT_NE(msg.find("\"b\": read_key is already used"), std::string::npos) << msg;
+  // An app's ingest key doubles as its own read key.
+  msg = Error(App("a", "same-key-0123456789ab", "same-key-0123456789ab"));
+  EXPECT_NE(msg.find("read_key is already used"), std::string::npos) << msg;
+}
+
+TEST(ConfigTest, RefusesMissingFieldsAndWrongTypes) {
+  EXPECT_NE(Error("[[app]]\nid = \"web\"\nread_key = \"read-key-0123456789ab\"\n").find("missing ingest_key"),
+            std::string::npos);
+  EXPECT_NE(Error("[[app]]\ningest_key = \"ingest-key-0123456789\"\nread_key = \"read-key-0123456789ab\"\n")
+                .find("missing id"),
+            std::string::npos);
+  EXPECT_NE(Error("[[app]]\nid = 42\ningest_key = \"ingest-key-0123456789\"\nread_key = \"read-key-0123456789ab\"\n")
+                .find("id must be a string"),
+            std::string::npos);
+  EXPECT_NE(Error(std::string(kTwoApps) + "[server]\nthreads = \"many\"\n").find("threads must be an integer"),
+            std::string::npos);
+  EXPECT_NE(Error(std::string(kTwoApps) + "[limits]\nmax_body_bytes = true\n").find("max_body_bytes must be"),
+            std::string::npos);
+  EXPECT_NE(Error("app = \"web\"\n").find("[[app]]"), std::string::npos);
+  EXPECT_NE(Error(std::string(kTwoApps) + "[server]\nthreads = 0\n").find("between 1 and"), std::string::npos);
+}
+
+TEST(ConfigTest, RefusesUnknownKeys) {
+  EXPECT_NE(Error(std::string(kTwoApps) + "[serverr]\n").find("unknown key \"serverr\""), std::string::npos);
+  EXPECT_NE(Error(std::string(kTwoApps) + "[server]\nlisen = \"x\"\n").find("unknown key \"lisen\""),
+            std::string::npos);
+  EXPECT_NE(Error(std::string(kTwoApps) + "[limits]\nmax_body = 1\n").find("unknown key \"max_body\""),
+            std::string::npos);
+  EXPECT_NE(Error(App("web", "ingest-key-0123456789", "read-key-0123456789ab") + "readkey = \"x\"\n")
+                .find("unknown key \"readkey\""),
+            std::string::npos);
+}
+
+TEST(ConfigTest, RefusesBadListenAndSizes) {
+  EXPECT_NE(Error(std::string(kTwoApps) + "[server]\nlisten = \"localhost\"\n").find("HOST:PORT"), std::string::npos);
+  EXPECT_NE(Error(std::string(kTwoApps) + "[server]\nlisten = \"localhost:99999\"\n").find("invalid port"),
+            std::string::npos);
+  EXPECT_NE(Error(std::string(kTwoApps) + "[limits]\nmemory_limit = \"12 parsecs\"\n").find("unknown unit"),
+            std::string::npos);
+  EXPECT_NE(Error(std::string(kTwoApps) + "[limits]\nmax_body_bytes = 0\n").find("positive"), std::string::npos);
+}
+
+TEST(ConfigTest, ParseByteSizeAndListen) {
+  uint64_t b = 0;
+  ASSERT_TRUE(ParseByteSize("4GiB", &b).ok());
+  EXPECT_EQ(b, 4ull << 30);
+  ASSERT_TRUE(ParseByteSize("100 MB", &b).ok());
+  EXPECT_EQ(b, 100000000u);
+  ASSERT_TRUE(ParseByteSize("123", &b).ok());
+  EXPECT_EQ(b, 123u);
+  EXPECT_FALSE(ParseByteSize("", &b).ok());
+  EXPECT_FALSE(ParseByteSize("MiB", &b).ok());
+  EXPECT_FALSE(ParseByteSize("99999999999999999999", &b).ok());
+  EXPECT_FALSE(ParseByteSize("99999999999GiB", &b).ok());
+  std::string host;
+  int port = -1;
+  ASSERT_TRUE(ParseListenAddress("127.0.0.1:0", &host, &port).ok());
+  EXPECT_EQ(host, "127.0.0.1");
+  EXPECT_EQ(port, 0);
+  ASSERT_TRUE(ParseListenAddress("[::1]:8080", &host, &port).ok());
+  EXPECT_EQ(host, "::1");
+  EXPECT_EQ(port, 8080);
+  EXPECT_FALSE(ParseListenAddress(":8080", &host, &port).ok());
+  EXPECT_FALSE(ParseListenAddress("host:", &host, &port).ok());
+  EXPECT_FALSE(ParseListenAddress("host:80x", &host, &port).ok());
+}
+
+class KeyStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/swell-keys-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string dir_;
+};
+
+TEST_F(KeyStoreTest, CreatesOnceThenReusesKeys) {
+  Config first;
+  bool created = false;
+  ASSERT_TRUE(LoadOrCreateKeys(dir_, &first, &created).ok());
+  EXPECT_TRUE(created);
+  ASSERT_EQ(first.apps.size(), 1u);
+  EXPECT_EQ(first.apps[0].id, "default");
+  EXPECT_EQ(first.apps[0].ingest_key.size(), 32u);
+  EXPECT_NE(first.apps[0].ingest_key, first.apps[0].read_key);
+  EXPECT_TRUE(ValidateConfig(first).ok());
+
+  struct stat st;
+  ASSERT_EQ(::stat((dir_ + "/keys.toml").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_FALSE(FileExists(dir_ + "/keys.toml.tmp"));
+
+  Config second;
+  ASSERT_TRUE(LoadOrCreateKeys(dir_, &second, &created).ok());
+  EXPECT_FALSE(created);
+  ASSERT_EQ(second.apps.size(), 1u);
+  EXPECT_EQ(second.apps[0].ingest_key, first.apps[0].ingest_key);
+  EXPECT_EQ(second.apps[0].read_key, first.apps[0].read_key);
+}
+
+TEST_F(KeyStoreTest, DifferentDirsGetDifferentKeys) {
+  std::string other = dir_ + "/other";
+  ASSERT_TRUE(CreateDirectories(other).ok());
+  Config a, b;
+  bool created;
+  ASSERT_TRUE(LoadOrCreateKeys(dir_, &a, &created).ok());
+  ASSERT_TRUE(LoadOrCreateKeys(other, &b, &created).ok());
+  EXPECT_NE(a.apps[0].ingest_key, b.apps[0].ingest_key);
+  EXPECT_NE(a.apps[0].read_key, b.apps[0].read_key);
+}
+
+TEST_F(KeyStoreTest, CorruptKeysFileIsAnErrorAndKept) {
+  ASSERT_TRUE(WriteFileAtomic(dir_ + "/keys.toml", "[[app]\ngarbage").ok());
+  Config c;
+  bool created = false;
+  Status st = LoadOrCreateKeys(dir_, &c, &created);
+  EXPECT_TRUE(st.IsCorruption()) << st.ToString();
+  EXPECT_NE(st.message().find("keys.toml"), std::string::npos);
+  std::string text;
+  ASSERT_TRUE(ReadFileToString(dir_ + "/keys.toml", &text).ok());
+  EXPECT_EQ(text, "[[app]\ngarbage");
+}
+
+}  // namespace
+}  // namespace swell::config

@@ -1,0 +1,54 @@
+#include "serve/query_routes.h"
+
+#include "serve/request_body.h"
+#include "serve/response.h"
+
+namespace swell::serve {
+
+bool QueryRoutes::Authorize(const httplib::Request& req, httplib::Response& res, std::string* app_id) {
+  ReadAuth auth = keys_->AuthorizeRead(req.has_header("Authorization"), req.get_header_value("Authorization"));
+  if (auth.http_status != 200) {
+    if (auth.http_status == 401) res.set_header("WWW-Authenticate", "Bearer");
+    SendJson(res, auth.http_status, ErrorJson(auth.error));
+    return false;
+  }
+  *app_id = std::move(auth.app_id);
+  return true;
+}
+
+void QueryRoutes::Answer(httplib::Response& res, const Status& st, std::string json) {
+  if (st.ok()) return SendJson(res, 200, std::move(json));
+  if (st.IsInvalidArgument() || st.IsNotSupported()) return SendJson(res, 400, ErrorJson(st.message()));
+  SendJson(res, 500, ErrorJson("query failed: " + st.ToString()));
+}
+
+void QueryRoutes::Segmentation(const httplib::Request& req, httplib::Response& res,
+                               const httplib::ContentReader& reader) {
+  // The body is read first, whatever the key, so that a refused request
+  // leaves the keep-alive connection usable.
+  std::string body;
+  BodyResult br = ReadRequestBody(req, reader, max_body_bytes_, 4 * max_body_bytes_, &body);
+  if (!br.drained) CloseAfterResponse(res);
+  std::string app;
+  if (!Authorize(req, res, &app)) return;
+  switch (br.outcome) {
+    case BodyResult::Outcome::kOk: break;
+    case BodyResult::Outcome::kTooLarge: return SendJson(res, 413, ErrorJson("query " + br.message));
+    case BodyResult::Outcome::kUnsupportedEncoding: return SendJson(res, 415, ErrorJson(br.message));
+    case BodyResult::Outcome::kBadEncoding:
+    case BodyResult::Outcome::kReadFailed: return SendJson(res, 400, ErrorJson(br.message));
+  }
+  std::string out;
+  Status st = engine_->queries()->Segmentation(app, body, &out);
+  Answer(res, st, std::move(out));
+}
+
+void QueryRoutes::Events(const httplib::Request& req, httplib::Response& res) {
+  std::string app;
+  if (!Authorize(req, res, &app)) return;
+  std::string out;
+  Status st = engine_->queries()->EventNames(app, &out);
+  Answer(res, st, std::move(out));
+}
+
+}  // namespace swell::serve

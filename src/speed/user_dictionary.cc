@@ -1,0 +1,138 @@
+#include "speed/user_dictionary.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "util/coding.h"
+#include "util/crc32c.h"
+#include "util/file_util.h"
+
+namespace swell::speed {
+
+namespace {
+
+// Record: masked crc32c (fixed32) of the length and key bytes, key length
+// (fixed32), key bytes.
+constexpr size_t kRecordHeader = 8;
+// Guards against a garbage length making us allocate wildly.
+constexpr uint32_t kMaxKeyBytes = 1u << 20;
+
+Status WriteAll(int fd, std::string_view data, const std::string& path) {
+  const char* p = data.data();
+  size_t left = data.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno(path, errno);
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+void AppendUserRecord(std::string* dst, std::string_view key) {
+  std::string body;
+  PutFixed32(&body, static_cast<uint32_t>(key.size()));
+  body.append(key);
+  PutFixed32(dst, crc32c::Mask(crc32c::Value(body)));
+  dst->append(body);
+}
+
+UserDictionary::~UserDictionary() {
+  if (fd_ >= 0) {
+    (void)Flush();
+    ::close(fd_);
+  }
+}
+
+Status UserDictionary::Open(const std::string& path, std::unique_ptr<UserDictionary>* out) {
+  std::unique_ptr<UserDictionary> dict(new UserDictionary());
+  dict->path_ = path;
+  if (path.empty()) {
+    *out = std::move(dict);
+    return Status::OK();
+  }
+  std::string contents;
+  Status st = ReadFileToString(path, &contents);
+  bool existed = st.ok();
+  if (!st.ok() && !st.IsNotFound()) return st;
+
+  dict->fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (dict->fd_ < 0) return Status::FromErrno(path, errno);
+  if (!existed) {
+    auto slash = path.find_last_of('/');
+    if (slash != std::string::npos) SWELL_RETURN_IF_ERROR(FsyncDirectory(path.substr(0, slash)));
+  }
+
+  uint64_t good = 0;
+  if (contents.size() >= kMagic.size()) {
+    if (std::string_view(contents).substr(0, kMagic.size()) != kMagic)
+      return Status::Corruption(path + ": not a user dictionary (bad magic)");
+    SWELL_RETURN_IF_ERROR(dict->Load(contents));
+    good = contents.size() - dict->truncated_bytes_;
+  } else {
+    // Absent, or torn while its header was being written: start afresh.
+    dict->truncated_bytes_ = contents.size();
+    if (::ftruncate(dict->fd_, 0) != 0) return Status::FromErrno(path, errno);
+    SWELL_RETURN_IF_ERROR(WriteAll(dict->fd_, kMagic, path));
+    if (::fsync(dict->fd_) != 0) return Status::FromErrno(path, errno);
+    good = kMagic.size();
+  }
+  if (dict->truncated_bytes_ > 0 && good >= kMagic.size()) {
+    // Cut the torn tail so that new records follow the last good one.
+    if (::ftruncate(dict->fd_, static_cast<off_t>(good)) != 0) return Status::FromErrno(path, errno);
+  }
+  if (::lseek(dict->fd_, static_cast<off_t>(good), SEEK_SET) < 0) return Status::FromErrno(path, errno);
+  *out = std::move(dict);
+  return Status::OK();
+}
+
+Status UserDictionary::Load(const std::string& contents) {
+  std::string_view in(contents);
+  in.remove_prefix(kMagic.size());
+  while (!in.empty()) {
+    if (in.size() < kRecordHeader) break;
+    uint32_t masked = DecodeFixed32(in.data());
+    uint32_t len = DecodeFixed32(in.data() + 4);
+    if (len > kMaxKeyBytes || in.size() - kRecordHeader < len) break;
+    std::string_view body = in.substr(4, 4 + len);
+    if (crc32c::Unmask(masked) != crc32c::Value(body)) break;
+    std::string_view key = body.substr(4);
+    if (keys_.Find(key) != Interner::kMissing)
+      return Status::Corruption(path_ + ": user key recorded twice");
+    keys_.Intern(key);
+    in.remove_prefix(kRecordHeader + len);
+  }
+  truncated_bytes_ = in.size();
+  return Status::OK();
+}
+
+uint32_t UserDictionary::GetOrAdd(std::string_view key) {
+  uint32_t id = keys_.Find(key);
+  if (id != Interner::kMissing) return id;
+  id = keys_.Intern(key);
+  if (fd_ >= 0) AppendUserRecord(&pending_, key);
+  return id;
+}
+
+Status UserDictionary::Flush() {
+  if (fd_ < 0 || pending_.empty()) return Status::OK();
+  Status st = WriteAll(fd_, pending_, path_);
+  // On error the records stay pending; replay re-derives them anyway.
+  if (st.ok()) pending_.clear();
+  return st;
+}
+
+Status UserDictionary::Sync() {
+  SWELL_RETURN_IF_ERROR(Flush());
+  if (fd_ >= 0 && ::fsync(fd_) != 0) return Status::FromErrno("fsync " + path_, errno);
+  return Status::OK();
+}
+
+}  // namespace swell::speed

@@ -1,0 +1,163 @@
+// Feeds canonical NDJSON events into a SpeedLayer and prints the answers of
+// the QueryService to a list of requests, for the DuckDB oracle
+// (segmentation.mjs) to check.
+//
+// Usage: segmentation_oracle_runner EVENTS.ndjson REQUESTS.json
+// Event line: {"seq": n, "user_id": s|null, "device_id": s|null,
+//   "event_type": s, "time": ms, "arrival": ms, "insert_id": s|null,
+//   "platform": s?, "country": s?, "event_properties": {...}?,
+//   "user_properties": {...}?}
+// Output: line 1 is the GET /api/v1/events answer, then one line per request:
+// {"ok": RESPONSE} or {"error": "message"}.
+#include <simdjson.h>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "event/event_codec.h"
+#include "query/query_service.h"
+#include "speed/speed_layer.h"
+#include "util/file_util.h"
+#include "util/json_writer.h"
+
+namespace swell {
+namespace {
+
+Status ToValue(simdjson::dom::element v, PropertyValue* out) {
+  switch (v.type()) {
+    case simdjson::dom::element_type::STRING: *out = PropertyValue::String(std::string(std::string_view(v))); break;
+    case simdjson::dom::element_type::INT64: *out = PropertyValue::Int(int64_t(v)); break;
+    case simdjson::dom::element_type::UINT64: *out = PropertyValue::Double(double(uint64_t(v))); break;
+    case simdjson::dom::element_type::DOUBLE: *out = PropertyValue::Double(double(v)); break;
+    case simdjson::dom::element_type::BOOL: *out = PropertyValue::Bool(bool(v)); break;
+    case simdjson::dom::element_type::NULL_VALUE: *out = PropertyValue::Null(); break;
+    default: *out = PropertyValue::Json(simdjson::minify(v)); break;
+  }
+  return Status::OK();
+}
+
+Status ToProperties(simdjson::dom::element v, std::vector<Property>* out) {
+  simdjson::dom::object obj;
+  if (v.get_object().get(obj) != simdjson::SUCCESS) return Status::InvalidArgument("properties must be an object");
+  for (auto [key, value] : obj) {
+    Property p;
+    p.key = std::string(key);
+    SWELL_RETURN_IF_ERROR(ToValue(value, &p.value));
+    out->push_back(std::move(p));
+  }
+  return Status::OK();
+}
+
+std::string OptString(simdjson::dom::element v) {
+  std::string_view s;
+  return v.get_string().get(s) == simdjson::SUCCESS ? std::string(s) : std::string();
+}
+
+Status ParseEvent(simdjson::dom::element line, Event* e) {
+  simdjson::dom::object obj;
+  if (line.get_object().get(obj) != simdjson::SUCCESS) return Status::InvalidArgument("event must be an object");
+  for (auto [key, value] : obj) {
+    if (key == "user_id") e->user_id = OptString(value);
+    else if (key == "device_id") e->device_id = OptString(value);
+    else if (key == "insert_id") e->insert_id = OptString(value);
+    else if (key == "event_type") e->event_type = OptString(value);
+    else if (key == "time") e->time_ms = int64_t(value);
+    else if (key == "arrival") e->arrival_ms = int64_t(value);
+    else if (key == "platform" || key == "country") {
+      Property p;
+      p.key = std::string(key);
+      SWELL_RETURN_IF_ERROR(ToValue(value, &p.value));
+      e->fields.push_back(std::move(p));
+    } else if (key == "event_properties") SWELL_RETURN_IF_ERROR(ToProperties(value, &e->event_properties));
+    else if (key == "user_properties") SWELL_RETURN_IF_ERROR(ToProperties(value, &e->user_properties));
+    // Other keys (seq) are for the oracle.
+  }
+  return Status::OK();
+}
+
+int Run(const char* events_path, const char* requests_path) {
+  std::string events_text, requests_text;
+  Status st = ReadFileToString(events_path, &events_text);
+  if (st.ok()) st = ReadFileToString(requests_path, &requests_text);
+  if (!st.ok()) {
+    std::cerr << st.ToString() << "\n";
+    return 2;
+  }
+  std::unique_ptr<speed::SpeedLayer> speed;
+  speed::SpeedOptions options;
+  if (!(st = speed::SpeedLayer::Open(options, &speed)).ok()) {
+    std::cerr << st.ToString() << "\n";
+    return 2;
+  }
+
+  // Batches of varying size, as ingest requests would come.
+  simdjson::dom::parser parser;
+  EventBatch batch{"oracle", {}};
+  size_t next_batch = 1, line_no = 0, pos = 0;
+  auto flush = [&]() -> bool {
+    speed::ApplyResult r;
+    Status s = speed->Apply(batch, &r);
+    if (!s.ok()) {
+      std::cerr << "apply: " << s.ToString() << "\n";
+      return false;
+    }
+    batch.events.clear();
+    next_batch = next_batch * 7 % 61 + 1;
+    return true;
+  };
+  while (pos < events_text.size()) {
+    size_t end = events_text.find('\n', pos);
+    if (end == std::string::npos) end = events_text.size();
+    std::string_view line(events_text.data() + pos, end - pos);
+    pos = end + 1;
+    ++line_no;
+    if (line.empty()) continue;
+    simdjson::dom::element doc;
+    Event e;
+    if (parser.parse(line.data(), line.size()).get(doc) != simdjson::SUCCESS || !ParseEvent(doc, &e).ok()) {
+      std::cerr << "events line " << line_no << " is malformed\n";
+      return 2;
+    }
+    batch.events.push_back(std::move(e));
+    if (batch.events.size() >= next_batch && !flush()) return 2;
+  }
+  if (!batch.events.empty() && !flush()) return 2;
+
+  auto query = query::QueryService::Create(speed.get());
+  std::string out;
+  if (!(st = query->EventNames("oracle", &out)).ok()) {
+    std::cerr << st.ToString() << "\n";
+    return 2;
+  }
+  std::cout << out << "\n";
+
+  simdjson::dom::parser request_parser;
+  simdjson::dom::array requests;
+  if (request_parser.parse(requests_text).get_array().get(requests) != simdjson::SUCCESS) {
+    std::cerr << "requests file must hold a JSON array\n";
+    return 2;
+  }
+  for (simdjson::dom::element r : requests) {
+    std::string body = simdjson::minify(r);
+    st = query->Segmentation("oracle", body, &out);
+    JsonWriter w;
+    w.BeginObject();
+    if (st.ok()) w.Key("ok").Raw(out);
+    else w.Key("error").String(st.ToString());
+    w.EndObject();
+    std::cout << w.str() << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace swell
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::fprintf(stderr, "usage: %s EVENTS.ndjson REQUESTS.json\n", argv[0]);
+    return 2;
+  }
+  return swell::Run(argv[1], argv[2]);
+}
