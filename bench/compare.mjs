@@ -42,6 +42,7 @@ async function main() {
   const conn = await instance.connect();
   result.duckdb.version = (await run(conn, 'SELECT version() AS v'))[0].v;
   result.duckdb.threads = Number((await run(conn, "SELECT current_setting('threads') AS v"))[0].v);
+  result.duckdb.rss_baseline_kib = process.resourceUsage().maxRSS;  // Node + DuckDB at rest
 
   const swellOnly = Boolean(args.swell_only);
   // Load: the NDJSON as typed columns, properties flattened, insert_id

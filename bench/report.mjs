@@ -261,7 +261,7 @@ table(['process', 'peak RSS'], [
   ['`swell import`', mib(imp?.max_rss_kib)],
   ['`swell serve` with the imported data (replay + all queries)', mib(serveQuery?.max_rss_kib)],
   ['`swell serve` during HTTP ingest', mib(serveHttp?.max_rss_kib)],
-  ['DuckDB (the Node process: load, Parquet write, all queries; includes Node itself, ~50 MiB)', mib(cmp.duckdb.peak_rss_kib)],
+  ['DuckDB (the Node process: load, Parquet write, all queries)', `${mib(cmp.duckdb.peak_rss_kib)} (of which Node + DuckDB at rest: ${mib(cmp.duckdb.rss_baseline_kib)})`],
 ]);
 
 // ---- profiles ----

@@ -11,11 +11,12 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$root/build-pqr-fuzz"
 data="$root/../shared/data/parquet-testing"
 
+mkdir -p "$build"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-  -DSWELL_FUZZ=ON -DSWELL_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo > "$build.configure.log" 2>&1 ||
-  { cat "$build.configure.log"; exit 1; }
-cmake --build "$build" --target parquet_reader_fuzzer -j2 > "$build.build.log" 2>&1 ||
-  { tail -50 "$build.build.log"; exit 1; }
+  -DSWELL_FUZZ=ON -DSWELL_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo > "$build/configure.log" 2>&1 ||
+  { cat "$build/configure.log"; exit 1; }
+cmake --build "$build" --target parquet_reader_fuzzer -j2 > "$build/build.log" 2>&1 ||
+  { tail -50 "$build/build.log"; exit 1; }
 fuzzer="$(find "$build" -name parquet_reader_fuzzer -type f -perm -u+x | head -1)"
 
 corpus="$(mktemp -d)"

@@ -1,7 +1,10 @@
 #include "lake/layout.h"
 
+#include <sys/random.h>
+
+#include <cerrno>
 #include <cstdio>
-#include <random>
+#include <cstdlib>
 
 #include "lake/storage.h"
 
@@ -181,15 +184,26 @@ int32_t DayOfTimeMs(int64_t time_ms) {
 }
 
 std::string NewPartId() {
-  static thread_local std::mt19937_64 rng([] {
-    std::random_device rd;
-    std::seed_seq seq{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
-    return std::mt19937_64(seq);
-  }());
-  char buf[33];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng()),
-                static_cast<unsigned long long>(rng()));
-  return buf;
+  // Straight from the kernel on every call: a user-space generator would
+  // repeat its sequence in every process forked from one state, and a
+  // repeated ID would overwrite a live file.
+  unsigned char bytes[16];
+  size_t got = 0;
+  while (got < sizeof bytes) {
+    ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      std::abort();  // no entropy source at all: nothing sane to fall back to
+    }
+    got += static_cast<size_t>(n);
+  }
+  static const char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (unsigned char b : bytes) {
+    id.push_back(kHex[b >> 4]);
+    id.push_back(kHex[b & 15]);
+  }
+  return id;
 }
 
 std::string PartFileName(std::string_view id) {

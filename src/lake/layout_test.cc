@@ -1,6 +1,8 @@
 #include "lake/layout.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <random>
 #include <set>
@@ -182,6 +184,26 @@ TEST(PartIds, FreshAndPlain) {
   }
   EXPECT_EQ(ids.size(), 1000u);
   EXPECT_EQ(PartFileName("abc"), "part-abc.parquet");
+}
+
+TEST(PartIds, ForkedProcessesDoNotRepeatEachOther) {
+  NewPartId();  // whatever state a generator keeps is now initialised
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    std::string id = NewPartId();
+    ::_exit(::write(fds[1], id.data(), id.size()) == static_cast<ssize_t>(id.size()) ? 0 : 1);
+  }
+  std::string mine = NewPartId();
+  char buf[32];
+  ASSERT_EQ(::read(fds[0], buf, sizeof buf), 32);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(fds[0]);
+  ::close(fds[1]);
+  EXPECT_NE(std::string(buf, 32), mine);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <random>
 #include <thread>
 
@@ -53,10 +54,6 @@ std::vector<std::string> ListAll(Storage* s, const char* prefix) {
   EXPECT_TRUE(s->List(prefix, &keys).ok());
   return keys;
 }
-
-struct Baseline {
-  Snapshot snap;
-};
 
 class ManifestCrashTest : public ::testing::TestWithParam<FaultInjectionStorage::Mode> {};
 
@@ -125,21 +122,31 @@ TEST_P(ManifestCrashTest, EveryCrashPointOfACommitLeavesOldOrNew) {
 
 TEST_P(ManifestCrashTest, EveryCrashPointOfASweepKeepsTheLakeWhole) {
   const auto mode = GetParam();
-  for (int crash_at = 0;; ++crash_at) {
-    SCOPED_TRACE("crash at mutation " + std::to_string(crash_at));
-    ScratchDir dir;
+  // The lake before the sweep is built once (fsyncs are slow) and copied for
+  // each crash point: four versions, and the orphans of a seal that died
+  // after writing its files.
+  ScratchDir templ;
+  Snapshot snap;
+  std::vector<LakeFile> orphans;
+  {
     std::unique_ptr<LocalStorage> disk;
-    ASSERT_TRUE(LocalStorage::Open(dir.path(), &disk).ok());
-    Snapshot snap;
+    ASSERT_TRUE(LocalStorage::Open(templ.path(), &disk).ok());
     for (uint64_t lsn = 1; lsn <= 4; ++lsn) {
       std::vector<LakeFile> added;
       ASSERT_TRUE(Seal(disk.get(), snap, lsn, &added).ok());
       ASSERT_TRUE(Manifest::Load(disk.get(), &snap).ok());
     }
-    std::vector<LakeFile> orphans;
     FaultInjectionStorage dead_seal(disk.get());
     dead_seal.CrashAt(4, FaultInjectionStorage::Mode::kFailBefore);  // files written, no version
     EXPECT_FALSE(Seal(&dead_seal, snap, 5, &orphans).ok());
+  }
+  for (int crash_at = 0;; ++crash_at) {
+    SCOPED_TRACE("crash at mutation " + std::to_string(crash_at));
+    ScratchDir dir;
+    std::filesystem::copy(templ.path(), dir.path(), std::filesystem::copy_options::recursive |
+                                                        std::filesystem::copy_options::overwrite_existing);
+    std::unique_ptr<LocalStorage> disk;
+    ASSERT_TRUE(LocalStorage::Open(dir.path(), &disk).ok());
 
     FaultInjectionStorage faulty(disk.get());
     faulty.CrashAt(crash_at, mode);
@@ -206,7 +213,8 @@ TEST(ManifestKillTest, SigkillDuringSealsNeverLeavesAMix) {
         if (!Seal(disk.get(), snap, snap.covered_lsn + 1, &added).ok()) ::_exit(4);
       }
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5 + rng() % 40));
+    // A seal is a few fsyncs (tens of ms): let some complete, kill inside one.
+    std::this_thread::sleep_for(std::chrono::milliseconds(40 + rng() % 250));
     ::kill(pid, SIGKILL);
     int status = 0;
     ::waitpid(pid, &status, 0);

@@ -29,7 +29,9 @@ TEST(CompressionTest, EveryCodecRoundTrips) {
     ASSERT_TRUE(Compress(codec, input, &compressed).ok()) << ToString(codec);
     ASSERT_TRUE(Decompress(codec, compressed, input.size(), &output).ok()) << ToString(codec);
     EXPECT_EQ(output, input) << ToString(codec);
-    if (codec != CompressionCodec::UNCOMPRESSED) EXPECT_LT(compressed.size(), input.size());
+    if (codec != CompressionCodec::UNCOMPRESSED) {
+      EXPECT_LT(compressed.size(), input.size());
+    }
   }
 }
 

@@ -221,7 +221,9 @@ void ExpectNoMatchingRowLost(FileReader* reader, const RowGroupFilter& filter,
     if (!some.columns.empty()) got = std::get<std::vector<int32_t>>(some.columns[0].values);
     std::set<int32_t> present(got.begin(), got.end());
     for (int32_t id : ids) {
-      if (pred(id)) EXPECT_TRUE(present.count(id)) << "row with id " << id << " lost";
+      if (pred(id)) {
+        EXPECT_TRUE(present.count(id)) << "row with id " << id << " lost";
+      }
     }
     if (!some.columns.empty()) {
       // The other column is cut to the same rows.
@@ -350,7 +352,9 @@ TEST(FileReaderTest, DataCutBeforeAnIntactFooterIsNoticed) {
     // data; in compressed pages all but a few (LZ4 has no checksum) must be noticed.
     bool compressed = original->metadata().row_groups[0].columns[0].meta_data->codec !=
                       CompressionCodec::UNCOMPRESSED;
-    if (compressed) EXPECT_LE(undetected * 20, static_cast<size_t>(chunks_end)) << name;
+    if (compressed) {
+      EXPECT_LE(undetected * 20, static_cast<size_t>(chunks_end)) << name;
+    }
     std::printf("%s: %zu of %lld cuts undetected\n", name, undetected,
                 static_cast<long long>(chunks_end));
   }

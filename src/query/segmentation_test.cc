@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "query/query_service.h"
 #include "speed/speed_layer.h"
 
@@ -118,6 +121,55 @@ TEST_F(SegmentationTest, SetsAndRowScansAgree) {
   EXPECT_EQ(stats.rows_scanned, 0u);
   EXPECT_EQ(RenderSegmentation(req, buckets, partial),
             R"({"series":[{"group":null,"points":[{"t":"2026-10-01","value":2}]}]})");
+}
+
+TEST(SegmentationPartialTest, MergeAddsCountsAndUnitesUsers) {
+  // Two sources (say the lake and the speed layer) each saw part of a chart.
+  SegmentationPartial a, b;
+  a.series["US"].events = {1, 2};
+  a.series["US"].users = {Roaring(), Roaring()};
+  a.series["US"].users[0].add(7);
+  b.series["US"].events = {10, 0};
+  b.series["US"].users = {Roaring(), Roaring()};
+  b.series["US"].users[0].add(7);
+  b.series["US"].users[0].add(8);
+  b.series["DE"].events = {0, 5};
+  b.series["DE"].users = {Roaring(), Roaring()};
+  a.Merge(std::move(b));
+  ASSERT_EQ(a.series.size(), 2u);
+  EXPECT_EQ(a.series["US"].events, (std::vector<uint64_t>{11, 2}));
+  EXPECT_EQ(a.series["US"].users[0].cardinality(), 2u);  // user 7 once
+  EXPECT_EQ(a.series["DE"].events, (std::vector<uint64_t>{0, 5}));
+}
+
+TEST(SegmentationConcurrencyTest, QueriesSeeEveryAcknowledgedBatchAndOnlyWholeBatches) {
+  std::unique_ptr<speed::SpeedLayer> speed;
+  ASSERT_TRUE(speed::SpeedLayer::Open(speed::SpeedOptions(), &speed).ok());
+  auto service = QueryService::Create(speed.get());
+  constexpr int kBatches = 100, kPerBatch = 40;
+  std::atomic<int> acknowledged{0};
+  std::thread writer([&] {
+    for (int b = 0; b < kBatches; ++b) {
+      EventBatch batch{"app", {}};
+      for (int i = 0; i < kPerBatch; ++i) batch.events.push_back(E("buy", "u" + std::to_string(i), kDay1 + b * 60'000));
+      speed::ApplyResult r;
+      ASSERT_TRUE(speed->Apply(batch, &r).ok());
+      acknowledged.store(b + 1);
+    }
+  });
+  int last = 0;
+  while (last < kBatches) {
+    int before = acknowledged.load();
+    std::string out;
+    ASSERT_TRUE(service->Segmentation("app", R"({"event":{"name":"buy"},"from":"2026-10-01","to":"2026-10-01"})", &out).ok());
+    auto pos = out.find("\"value\":");
+    ASSERT_NE(pos, std::string::npos);
+    int value = std::stoi(out.substr(pos + 8));
+    EXPECT_EQ(value % kPerBatch, 0) << out;
+    EXPECT_GE(value, before * kPerBatch);
+    last = value / kPerBatch;
+  }
+  writer.join();
 }
 
 }  // namespace

@@ -114,9 +114,10 @@ HttpServer::HttpServer(Engine* engine, const config::Config& config, HttpServerO
   server_.set_tcp_nodelay(true);
   // httplib's default also sets SO_REUSEPORT, which lets a second server
   // bind the same port and silently share its traffic.
-  server_.set_socket_options([](socket_t sock) {
+  server_.set_socket_options([this](socket_t sock) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listen_socket_ = sock;
   });
   // Route handlers read bodies themselves under their own limits; this only
   // bounds what httplib reads on its own (and drains for a 413).
@@ -235,6 +236,7 @@ Status HttpServer::Bind(const std::string& host, int port, int* bound_port) {
     if (p <= 0) return Status::IOError("cannot listen on " + host + ": no free port or bad address");
     *bound_port = p;
     bound_port_.store(p);
+    WidenBacklog();
     return Status::OK();
   }
   if (!server_.bind_to_port(host, port)) {
@@ -242,7 +244,15 @@ Status HttpServer::Bind(const std::string& host, int port, int* bound_port) {
   }
   *bound_port = port;
   bound_port_.store(port);
+  WidenBacklog();
   return Status::OK();
+}
+
+void HttpServer::WidenBacklog() {
+  // httplib 0.11.4 listens with a backlog of 5: a burst of new clients
+  // overflows it and their connections wait for a SYN retransmit (1 s).
+  // listen() again on a listening socket only changes the backlog.
+  if (listen_socket_ >= 0) ::listen(listen_socket_, SOMAXCONN);
 }
 
 Status HttpServer::Run() {

@@ -44,6 +44,7 @@ class HttpServer {
  private:
   void RegisterRoutes();
   void Fallback(const httplib::Request& req, httplib::Response& res);
+  void WidenBacklog();
 
   Engine* engine_;
   config::Config config_;
@@ -55,6 +56,7 @@ class HttpServer {
   ConnectionTracker connections_;  // before server_: its handlers use it
   httplib::Server server_;
   std::atomic<int> bound_port_{0};
+  int listen_socket_ = -1;
   std::atomic<bool> stopping_{false};
 };
 

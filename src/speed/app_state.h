@@ -32,6 +32,8 @@ class AppState {
   static Status Open(const std::string& app_id, const std::string& dict_path, int64_t dedup_window_ms,
                      std::unique_ptr<AppState>* out);
 
+  // Dedups and adds the events. Never fails once the app is open: a failed
+  // dictionary write is retried later (see UserDictionary).
   // REQUIRES: mu held exclusively; batches in log order.
   Status Apply(const std::vector<Event>& events, ApplyResult* result);
 

@@ -44,6 +44,8 @@ class SpeedLayer {
   // Adds a durable batch. REQUIRES: calls come in log order, one at a time
   // (the log's on_durable callback guarantees it); replay after a restart
   // makes the same calls in the same order and so reaches the same state.
+  // InvalidArgument when the app id fails IsSafeAppId; otherwise errors come
+  // only from opening a new app's user dictionary.
   virtual Status Apply(const EventBatch& batch, ApplyResult* result) = 0;
 
   // True when held memory is over the limit: ingest answers 429 until a seal
@@ -52,9 +54,10 @@ class SpeedLayer {
   virtual SpeedStats stats() const = 0;
 
   // Runs fn on the app's state while holding it shared: Apply waits until fn
-  // returns, so fn sees whole batches. NotFound when the app holds nothing.
+  // returns, so fn sees whole batches. NotFound for an app never applied to
+  // and without a user dictionary on disk.
   virtual Status ReadApp(const std::string& app_id, const std::function<Status(const AppState&)>& fn) const = 0;
-  // Ids of the apps holding events, sorted.
+  // Ids of the known apps (applied to, or with a dictionary on disk), sorted.
   virtual std::vector<std::string> AppIds() const = 0;
   // Drops the app's events whose event time lies in the UTC hours
   // [from_ms, to_ms) rounded out to whole hours, once a seal has made them
@@ -64,7 +67,8 @@ class SpeedLayer {
   virtual Status SyncDictionaries() = 0;
 };
 
-// True when app_id can name a directory under DATA/apps/ without escaping it.
+// True when app_id can name a directory under DATA/apps/ without escaping it:
+// 1 to 128 characters of [A-Za-z0-9._-], and not "." or "..".
 bool IsSafeAppId(std::string_view app_id);
 
 }  // namespace swell::speed

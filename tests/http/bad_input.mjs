@@ -301,6 +301,37 @@ try {
   await again.stop();
 }
 
+// A full speed layer answers 429 (Retry-After), stores nothing of the refused
+// requests, and keeps what it acknowledged.
+{
+  const small = await startServer(bin, { args: ['--memory-limit', '64KiB', '--quiet'] });
+  try {
+    let acked = 0;
+    let refused = null;
+    for (let i = 0; i < 200 && !refused; i++) {
+      const events = Array.from({ length: 100 }, (_, j) => ({ user_id: `mem-user-${j}`, event_type: 'mem', time: T0, event_properties: { i, j } }));
+      const r = await postJson(`${small.url}/2/httpapi`, { api_key: web.ingest, events });
+      if (r.status === 200) acked += 100;
+      else refused = r;
+    }
+    t.ok(refused, 'the memory limit is reached');
+    if (refused) {
+      t.eq(refused.status, 429, 'full speed layer: 429');
+      t.eq(refused.json?.code, 429, '429 code field');
+      t.ok(refused.json?.error?.startsWith('Too many requests'), '429 message', refused.json);
+      t.ok(Number(refused.headers.get('retry-after')) > 0, '429 has Retry-After');
+    }
+    const r = await segmentation(small.url, web.read, { event: { name: 'mem' }, metric: 'totals', from: DAY, to: DAY, interval: 'day' });
+    t.eq(r.json && seriesTotal(r.json), acked, 'after 429 exactly the acknowledged events are counted');
+    const m = parseMetrics((await getJson(`${small.url}/metrics`)).text);
+    t.eq(m.get('swell_events_rejected_total{reason="too_many_requests"}'), 100, 'rejected too_many_requests counts the events');
+    t.eq(m.get('swell_ingest_requests_total{route="/2/httpapi",code="429"}'), 1, '429 request counted');
+  } finally {
+    t.eq(await small.stop(), { code: 0, signal: null }, 'small server stops cleanly');
+    fs.rmSync(small.dir, { recursive: true, force: true });
+  }
+}
+
 // Config files that must be refused at start, with the app named.
 for (const [tag, apps, expect] of [
   ['path-like app id', [{ id: '../../etc/passwd', ingest: 'ingest-key-00000000001', read: 'read-key-000000000001' }], 'app #1 "../../etc/passwd"'],

@@ -69,31 +69,51 @@ try {
   t.eq(resend.status, 200, 'a resent batch is acknowledged');
   t.eq(await total(server.url, 'load'), acked, 'a resent batch is not counted twice');
 
-  // Phase 2: kill -9 in the middle of a stream.
-  let crashAcked = 0;
-  let stop = false;
-  const streams = Array.from({ length: 8 }, async (_, c) => {
-    for (let s = 0; !stop; s++) {
-      try {
-        const r = await postJson(`${server.url}/2/httpapi`, batch('crash', c, s));
-        if (r.status === 200) crashAcked += BATCH;
-      } catch {
-        return;  // the server is gone: the outcome of this request is unknown
+  // Stops a server in the middle of a stream of requests from 8 clients;
+  // returns the events acknowledged and the exit status.
+  async function interruptStream(srv, name, signal) {
+    let ackedEvents = 0;
+    let others = 0;
+    let stop = false;
+    const streams = Array.from({ length: 8 }, async (_, c) => {
+      for (let s = 0; !stop; s++) {
+        try {
+          const r = await postJson(`${srv.url}/2/httpapi`, batch(name, c, s));
+          if (r.status === 200) ackedEvents += BATCH;
+          else others++;
+        } catch {
+          return;  // the server is gone: the outcome of this request is unknown
+        }
       }
-    }
-  });
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  server.proc.kill('SIGKILL');
-  stop = true;
-  await Promise.all(streams);
-  await server.stop();
-  t.ok(crashAcked > 0, 'some batches were acknowledged before the kill', crashAcked);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    srv.proc.kill(signal);
+    const exit = await srv.stop();
+    stop = true;
+    await Promise.all(streams);
+    t.eq(others, 0, `${signal}: no answer other than 200 before the stop`);
+    t.ok(ackedEvents > 0, `${signal}: some batches were acknowledged before the stop`, ackedEvents);
+    return { ackedEvents, exit };
+  }
+
+  async function checkAfterRestart(srv, name, ackedEvents, signal) {
+    const n = await total(srv.url, name);
+    t.ok(n >= ackedEvents, `after ${signal} every acknowledged event is there`, `${n} < ${ackedEvents}`);
+    t.ok(n <= ackedEvents + 8 * BATCH, `after ${signal} at most the in-flight batches beyond that`, `${n} vs ${ackedEvents}`);
+    t.eq(n % BATCH, 0, `after ${signal} no batch is half there`);
+  }
+
+  // Phase 2: SIGTERM in the middle of a stream: a clean exit.
+  const term = await interruptStream(server, 'term', 'SIGTERM');
+  t.eq(term.exit, { code: 0, signal: null }, 'SIGTERM under load exits 0');
+  const second = await startServer(bin, { dir, args: ['--quiet'] });
+  await checkAfterRestart(second, 'term', term.ackedEvents, 'SIGTERM');
+
+  // Phase 3: kill -9 in the middle of a stream.
+  const crash = await interruptStream(second, 'crash', 'SIGKILL');
   const again = await startServer(bin, { dir, args: ['--quiet'] });
   try {
-    const n = await total(again.url, 'crash');
-    t.ok(n >= crashAcked, 'after kill -9 every acknowledged event is there', `${n} < ${crashAcked}`);
-    t.ok(n <= crashAcked + 8 * BATCH, 'at most the in-flight batches beyond that', `${n} vs ${crashAcked}`);
-    t.eq(n % BATCH, 0, 'no batch is half there');
+    await checkAfterRestart(again, 'crash', crash.ackedEvents, 'kill -9');
     t.eq(await total(again.url, 'load'), acked, 'phase 1 events survive the crash exactly');
   } finally {
     await again.stop();

@@ -178,14 +178,24 @@ const FILTERS = [
   [{ property: 'event_type', op: 'is', values: ['open', '购买'] }],
 ];
 
+// Every metric x interval x zone, each with no filter / an `is` filter / an
+// `is_not` filter, crossed with no group-by / a field / an event property /
+// a user property; then random extra shapes (special names, several
+// filters, any event).
+const IS_FILTERS = FILTERS.filter((f) => f.length === 1 && f[0].op === 'is');
+const IS_NOT_FILTERS = FILTERS.filter((f) => f.length === 1 && f[0].op === 'is_not');
+const GROUP_KINDS = [null, pick(['platform', 'country']), pick(['color', '颜色', 'price', 'flag']),
+  pick([{ property: 'plan', type: 'user' }, { property: 'age', type: 'user' }, { property: 'color', type: 'user' }])];
 const requests = [];
 for (const metric of ['totals', 'uniques']) {
   for (const interval of ['hour', 'day', 'week', 'month']) {
     for (const timezone of ZONES) {
-      for (let k = 0; k < 6; k++) {
+      const shapes = [];
+      for (const filters of [[], pick(IS_FILTERS), pick(IS_NOT_FILTERS)])
+        for (const group_by of GROUP_KINDS) shapes.push({ filters, group_by });
+      shapes.push({ filters: pick(FILTERS), group_by: pick(GROUPS) }, { filters: pick(FILTERS), group_by: pick(GROUPS) });
+      for (const { filters, group_by } of shapes) {
         const [from, to] = pick(RANGES[interval]);
-        const group_by = k === 0 ? null : pick(GROUPS);
-        const filters = k === 0 ? [] : k === 1 ? pick(FILTERS.slice(0, 3)) : pick(FILTERS);
         const name = chance(0.15) ? '_all' : pick(EVENT_TYPES);
         const req = { event: { name, filters }, metric, from, to, interval };
         if (timezone !== 'UTC' || chance(0.5)) req.timezone = timezone;

@@ -8,10 +8,14 @@
 //   "platform": s?, "country": s?, "event_properties": {...}?,
 //   "user_properties": {...}?}
 // Output: line 1 is the GET /api/v1/events answer, then one line per request:
-// {"ok": RESPONSE} or {"error": "message"}.
+// {"ok": RESPONSE} or {"error": "message"}. The answers come from a speed
+// layer rebuilt by replay after a simulated crash (see Run).
 #include <simdjson.h>
 
+#include <stdlib.h>
+
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <string>
 
@@ -84,28 +88,10 @@ int Run(const char* events_path, const char* requests_path) {
     std::cerr << st.ToString() << "\n";
     return 2;
   }
-  std::unique_ptr<speed::SpeedLayer> speed;
-  speed::SpeedOptions options;
-  if (!(st = speed::SpeedLayer::Open(options, &speed)).ok()) {
-    std::cerr << st.ToString() << "\n";
-    return 2;
-  }
-
-  // Batches of varying size, as ingest requests would come.
+  // Parse once into batches of varying size, as ingest requests would come.
   simdjson::dom::parser parser;
-  EventBatch batch{"oracle", {}};
+  std::vector<EventBatch> batches;
   size_t next_batch = 1, line_no = 0, pos = 0;
-  auto flush = [&]() -> bool {
-    speed::ApplyResult r;
-    Status s = speed->Apply(batch, &r);
-    if (!s.ok()) {
-      std::cerr << "apply: " << s.ToString() << "\n";
-      return false;
-    }
-    batch.events.clear();
-    next_batch = next_batch * 7 % 61 + 1;
-    return true;
-  };
   while (pos < events_text.size()) {
     size_t end = events_text.find('\n', pos);
     if (end == std::string::npos) end = events_text.size();
@@ -119,10 +105,53 @@ int Run(const char* events_path, const char* requests_path) {
       std::cerr << "events line " << line_no << " is malformed\n";
       return 2;
     }
-    batch.events.push_back(std::move(e));
-    if (batch.events.size() >= next_batch && !flush()) return 2;
+    if (batches.empty() || batches.back().events.size() >= next_batch) {
+      batches.push_back({"oracle", {}});
+      next_batch = next_batch * 7 % 61 + 1;
+    }
+    batches.back().events.push_back(std::move(e));
   }
-  if (!batch.events.empty() && !flush()) return 2;
+
+  // Run 1 applies everything, then "crashes": the user dictionary loses a
+  // torn tail. Run 2 replays the same batches, as after a restart, and
+  // answers the queries: its answers must not show the crash.
+  char tmpl[] = "/tmp/swell_oracle_data_XXXXXX";
+  if (!mkdtemp(tmpl)) {
+    std::cerr << "mkdtemp failed\n";
+    return 2;
+  }
+  speed::SpeedOptions options;
+  options.data_dir = tmpl;
+  std::unique_ptr<speed::SpeedLayer> speed;
+  uint64_t first_run_events = 0;
+  for (int run = 0; run < 2; ++run) {
+    speed.reset();
+    if (run == 1) {
+      std::string dict_path = options.data_dir + "/apps/oracle/users.dict";
+      std::string dict;
+      if (!(st = ReadFileToString(dict_path, &dict)).ok() ||
+          !(st = WriteFileAtomic(dict_path, dict.substr(0, dict.size() > 20 ? dict.size() - 5 : dict.size()))).ok()) {
+        std::cerr << st.ToString() << "\n";
+        return 2;
+      }
+    }
+    if (!(st = speed::SpeedLayer::Open(options, &speed)).ok()) {
+      std::cerr << st.ToString() << "\n";
+      return 2;
+    }
+    for (const EventBatch& b : batches) {
+      speed::ApplyResult r;
+      if (!(st = speed->Apply(b, &r)).ok()) {
+        std::cerr << "apply: " << st.ToString() << "\n";
+        return 2;
+      }
+    }
+    if (run == 0) first_run_events = speed->stats().events;
+  }
+  if (speed->stats().events != first_run_events) {
+    std::cerr << "replay held " << speed->stats().events << " events, the first run " << first_run_events << "\n";
+    return 2;
+  }
 
   auto query = query::QueryService::Create(speed.get());
   std::string out;
@@ -148,6 +177,7 @@ int Run(const char* events_path, const char* requests_path) {
     w.EndObject();
     std::cout << w.str() << "\n";
   }
+  std::filesystem::remove_all(tmpl);
   return 0;
 }
 
