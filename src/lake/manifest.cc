@@ -66,6 +66,18 @@ const LakeFile* Snapshot::Find(std::string_view key) const {
   return it != files.end() && it->key == key ? &*it : nullptr;
 }
 
+std::vector<const LakeFile*> Snapshot::Select(FileKind kind, std::string_view app_id, std::string_view from_date,
+                                              std::string_view to_date) const {
+  std::vector<const LakeFile*> out;
+  for (const LakeFile& f : files) {
+    if (f.kind != kind || f.app_id != app_id) continue;
+    // "YYYY-MM-DD" compares as text in calendar order.
+    if (kind != FileKind::kUsers && (f.date < from_date || f.date > to_date)) continue;
+    out.push_back(&f);
+  }
+  return out;
+}
+
 std::string Manifest::Encode(const Snapshot& s) {
   JsonWriter w;
   w.BeginObject();

@@ -55,6 +55,11 @@ struct Snapshot {
 
   // The live file named key, or nullptr.
   const LakeFile* Find(std::string_view key) const;
+  // The live files of one kind and app whose date is in [from_date,
+  // to_date] ("YYYY-MM-DD", inclusive; ignored for kUsers), in key order:
+  // what a query over that range reads from the lake.
+  std::vector<const LakeFile*> Select(FileKind kind, std::string_view app_id, std::string_view from_date,
+                                      std::string_view to_date) const;
 };
 
 struct ManifestEdit {

@@ -89,6 +89,27 @@ TEST_F(ManifestTest, CommitWritesAVersionAndCurrent) {
   EXPECT_EQ(snap.Find("events/nope"), nullptr);
 }
 
+TEST_F(ManifestTest, SelectPicksKindAppAndDateRange) {
+  LakeFile a = Part("web", "2024-04-30"), b = Part("web", "2024-05-01"), c = Part("web", "2024-05-31"),
+           d = Part("web", "2024-06-01"), other_app = Part("web2", "2024-05-02"),
+           sets = Part("web", "2024-05-02", FileKind::kSets), users = Part("web", "", FileKind::kUsers);
+  CommitOk(0, {{a, b, c, d, other_app, sets, users}, {}, 1});
+  Snapshot snap = LoadOk();
+  auto keys = [](const std::vector<const LakeFile*>& files) {
+    std::vector<std::string> k;
+    for (const LakeFile* f : files) k.push_back(f->key);
+    std::sort(k.begin(), k.end());
+    return k;
+  };
+  std::vector<std::string> want = {b.key, c.key};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(keys(snap.Select(FileKind::kEvents, "web", "2024-05-01", "2024-05-31")), want);
+  EXPECT_EQ(keys(snap.Select(FileKind::kSets, "web", "2024-05-01", "2024-05-31")), std::vector<std::string>{sets.key});
+  EXPECT_EQ(keys(snap.Select(FileKind::kUsers, "web", "", "")), std::vector<std::string>{users.key});
+  EXPECT_TRUE(snap.Select(FileKind::kEvents, "we", "2000-01-01", "2100-01-01").empty());
+  EXPECT_TRUE(snap.Select(FileKind::kEvents, "web", "2024-05-02", "2024-05-01").empty());
+}
+
 TEST_F(ManifestTest, EditsApplyAndOldVersionsStayReadable) {
   LakeFile a = Part("web", "2024-05-01"), b = Part("web", "2024-05-01");
   CommitOk(0, {{a, b}, {}, 10});

@@ -1,5 +1,6 @@
 #include "parquet/column_reader.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -172,7 +173,8 @@ Status ColumnChunkReader::ReadDataPage(const Page& page, int64_t max_rows, Colum
     return Error(st.message());
   }
   ValueVector decoded = MakeValueVector(column_.physical_type);
-  std::visit([&](auto& values) { values.reserve(non_null); }, decoded);
+  size_t plausible = std::min(non_null, values.size() * 8 + 1024);
+  std::visit([&](auto& v) { v.reserve(plausible); }, decoded);
   st = decoder->Decode(non_null, &decoded);
   if (!st.ok()) return Error(st.message());
   Scatter scatter{column_.max_definition_level > 0 ? &levels : nullptr,
@@ -187,9 +189,11 @@ Status ColumnChunkReader::ReadAll(int64_t num_rows, ColumnVector* out) {
   PageReader pages(chunk_, codec_, column_.name, options_);
   Page page;
   int64_t rows = 0;
-  // num_rows is bounded by the reader's row-group limit.
-  std::visit([&](auto& values) { values.reserve(values.size() + num_rows); }, out->values);
-  out->valid.reserve(out->valid.size() + num_rows);
+  // Reserved up front only as far as the chunk's bytes make plausible (a
+  // bit a row), so a tiny hostile chunk cannot claim memory by its row count.
+  size_t expected = static_cast<size_t>(std::min<int64_t>(num_rows, chunk_.size() * 8 + 1024));
+  std::visit([&](auto& values) { values.reserve(values.size() + expected); }, out->values);
+  out->valid.reserve(out->valid.size() + expected);
   while (rows < num_rows) {
     bool done;
     SWELL_RETURN_IF_ERROR(pages.Next(&page, &done));

@@ -30,7 +30,7 @@ class InputSource {
 struct ReaderOptions {
   PageReaderOptions page;
   // Row groups with more rows are refused (every row costs memory once read).
-  int64_t max_row_group_rows = int64_t{1} << 27;
+  int64_t max_row_group_rows = int64_t{1} << 26;
   // Footers larger than this are refused before being read.
   size_t max_footer_size = size_t{256} << 20;
 };

@@ -292,6 +292,69 @@ TEST(FileReaderTest, RowGroupStatisticsSkipWholeRowGroups) {
   EXPECT_TRUE(reader->ReadRowGroup(0, {}, wrong, &data, &skipped).IsInvalidArgument());
 }
 
+// A file of one optional INT32 column whose footer claims `rows` rows in
+// one row group backed by a single tiny page.
+std::string HostileFile(int64_t rows, int32_t page_values) {
+  std::string file = "PAR1";
+  PageHeader page;
+  page.type = PageType::DATA_PAGE;
+  page.uncompressed_page_size = 8;
+  page.compressed_page_size = 8;
+  page.data_page_header = DataPageHeader();
+  page.data_page_header->num_values = page_values;
+  std::string page_bytes;
+  SerializePageHeader(page, &page_bytes);
+  // Definition levels: 3 bytes, one RLE run of 255 zeros (nulls); then no values.
+  page_bytes += std::string("\x03\x00\x00\x00\xfe\x03\x00\x00", 8);
+  int64_t offset = file.size();
+  file += page_bytes;
+  FileMetaData meta;
+  meta.num_rows = rows;
+  SchemaElement root;
+  root.name = "schema";
+  root.num_children = 1;
+  SchemaElement leaf;
+  leaf.name = "x";
+  leaf.type = Type::INT32;
+  leaf.repetition_type = FieldRepetitionType::OPTIONAL;
+  meta.schema = {root, leaf};
+  ColumnChunk chunk;
+  chunk.meta_data = ColumnMetaData();
+  chunk.meta_data->type = Type::INT32;
+  chunk.meta_data->path_in_schema = {"x"};
+  chunk.meta_data->num_values = rows;
+  chunk.meta_data->data_page_offset = offset;
+  chunk.meta_data->total_compressed_size = page_bytes.size();
+  chunk.meta_data->total_uncompressed_size = page_bytes.size();
+  RowGroup rg;
+  rg.columns = {chunk};
+  rg.num_rows = rows;
+  meta.row_groups = {rg};
+  std::string footer;
+  SerializeFileMetaData(meta, &footer);
+  file += footer;
+  PutFixed32(&file, static_cast<uint32_t>(footer.size()));
+  return file + "PAR1";
+}
+
+TEST(FileReaderTest, HostileRowCountsAreRefusedBeforeAllocating) {
+  std::unique_ptr<FileReader> reader;
+  RowGroupData data;
+  // Over the row-group limit: refused outright.
+  ASSERT_TRUE(FileReader::OpenBuffer(HostileFile(int64_t{1} << 40, 1 << 30), &reader).ok());
+  EXPECT_TRUE(reader->ReadRowGroup(0, {}, &data).IsResourceExhausted());
+  // A page claiming more values than the row group has rows.
+  ASSERT_TRUE(FileReader::OpenBuffer(HostileFile(10, 1 << 30), &reader).ok());
+  Status st = reader->ReadRowGroup(0, {}, &data);
+  EXPECT_TRUE(st.IsCorruption()) << st.ToString();
+  // 255 nulls (one RLE run) in a row group of 255 rows: valid, and read.
+  ASSERT_TRUE(FileReader::OpenBuffer(HostileFile(255, 255), &reader).ok());
+  st = reader->ReadRowGroup(0, {}, &data);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  ASSERT_EQ(data.columns[0].size(), 255u);
+  EXPECT_TRUE(data.columns[0].IsNull(254));
+}
+
 std::string ReadBytes(const std::string& path) {
   std::string s;
   EXPECT_TRUE(ReadFileToString(path, &s).ok());

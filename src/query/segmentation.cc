@@ -30,18 +30,20 @@ bool SetsAnswer(const SegmentationRequest& req, const std::vector<BoundFilter>& 
          filters[0].property().kind() == BoundProperty::Kind::kKey;
 }
 
+void AddSeries(std::map<std::string, SeriesPartial>* series, std::string group, SeriesPartial&& s) {
+  auto it = series->find(group);
+  if (it == series->end()) {
+    series->emplace(std::move(group), std::move(s));
+    return;
+  }
+  for (size_t i = 0; i < s.events.size(); ++i) it->second.events[i] += s.events[i];
+  for (size_t i = 0; i < s.users.size(); ++i) it->second.users[i] |= s.users[i];
+}
+
 }  // namespace
 
 void SegmentationPartial::Merge(SegmentationPartial&& other) {
-  for (auto& [group, s] : other.series) {
-    auto it = series.find(group);
-    if (it == series.end()) {
-      series.emplace(group, std::move(s));
-      continue;
-    }
-    for (size_t i = 0; i < s.events.size(); ++i) it->second.events[i] += s.events[i];
-    for (size_t i = 0; i < s.users.size(); ++i) it->second.users[i] |= s.users[i];
-  }
+  for (auto& [group, s] : other.series) AddSeries(&series, group, std::move(s));
 }
 
 void ScanSpeedLayer(const SegmentationRequest& req, const TimeBuckets& buckets, const speed::AppState& app,
@@ -121,13 +123,13 @@ void ScanSpeedLayer(const SegmentationRequest& req, const TimeBuckets& buckets, 
     }
   }
 
-  SegmentationPartial part;
+  // A value whose text is "(none)" joins the group of events lacking the
+  // property, so groups are added, not inserted.
   for (auto& [id, s] : acc) {
     std::string key;
     if (group) key = id == Interner::kMissing ? std::string(kNoneGroup) : std::string(group->Text(id));
-    part.series.emplace(std::move(key), std::move(s));
+    AddSeries(&out->series, std::move(key), std::move(s));
   }
-  out->Merge(std::move(part));
 }
 
 std::string RenderSegmentation(const SegmentationRequest& req, const TimeBuckets& buckets,

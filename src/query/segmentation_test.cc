@@ -82,6 +82,16 @@ TEST_F(SegmentationTest, FiltersAndGroups) {
             R"({"series":[]})");
 }
 
+TEST_F(SegmentationTest, ValueSpelledLikeTheNoneGroupJoinsIt) {
+  EventBatch batch{"app", {E("buy", "z", kDay1 + 5 * kH, {{"country", PropertyValue::String("(none)")}})}};
+  speed::ApplyResult r;
+  ASSERT_TRUE(speed_->Apply(batch, &r).ok());
+  // Three buys on October 1 lack a country and one has the text "(none)":
+  // one group of four.
+  EXPECT_EQ(Run(R"({"event":{"name":"buy"},"from":"2026-10-01","to":"2026-10-01","group_by":"country"})"),
+            R"j({"series":[{"group":"(none)","points":[{"t":"2026-10-01","value":4}]}]})j");
+}
+
 TEST_F(SegmentationTest, TimeZoneMovesEventsAcrossDays) {
   // 01:00Z and 02:00Z on October 1 are still September 30 in New York;
   // 2026-10-02T02:00Z is October 1 there.

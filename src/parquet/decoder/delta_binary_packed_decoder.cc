@@ -25,7 +25,8 @@ Status DecodeDeltaBinaryPacked(std::string_view* in, size_t max_values,
   }
   if (total == 0) return Status::OK();
   const size_t values_per_miniblock = block_size / miniblocks;
-  out->reserve(out->size() + total);
+  // Deltas of width 0 take no bytes, so only a plausible share is reserved.
+  out->reserve(out->size() + std::min<size_t>(total, in->size() * 8 + 1024));
   out->push_back(first);
   uint64_t last = static_cast<uint64_t>(first);
   size_t remaining = total - 1;
