@@ -292,25 +292,22 @@ class Importer {
     work_cv_.notify_one();
     // Bounded memory: wait for results once enough chunks are in flight,
     // handing finished ones to the sink meanwhile, in order.
-    while (next_seq_ - delivered_ >= max_in_flight_ || done_.count(delivered_) > 0) {
-      auto it = done_.find(delivered_);
-      if (it == done_.end()) {
-        done_cv_.wait(lock);
-        continue;
-      }
-      ChunkResult r = std::move(it->second);
-      done_.erase(it);
-      lock.unlock();
-      Deliver(std::move(r));
-      lock.lock();
-    }
+    DeliverInOrderWhile(lock, [&] { return next_seq_ - delivered_ >= max_in_flight_ || done_.count(delivered_) > 0; });
   }
 
   // Waits for every submitted chunk and delivers the results in order.
   void DrainAll() {
     if (threads_ == 0) return;
     std::unique_lock<std::mutex> lock(mu_);
-    while (delivered_ < next_seq_) {
+    DeliverInOrderWhile(lock, [&] { return delivered_ < next_seq_; });
+  }
+
+  // Hands finished chunks to the sink in submission order while more()
+  // holds, waiting for the next one when it is still being parsed.
+  // REQUIRES: lock holds mu_.
+  template <typename Predicate>
+  void DeliverInOrderWhile(std::unique_lock<std::mutex>& lock, Predicate more) {
+    while (more()) {
       auto it = done_.find(delivered_);
       if (it == done_.end()) {
         done_cv_.wait(lock);

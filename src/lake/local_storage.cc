@@ -33,18 +33,6 @@ std::string ParentOf(const std::string& path) {
   return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
 }
 
-Status WriteAll(int fd, const char* p, size_t n, const std::string& path) {
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return Status::FromErrno(path, errno);
-    }
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return Status::OK();
-}
 
 // Opens a regular file for reading; NotFound for a missing key or one that
 // names a directory.
@@ -167,7 +155,7 @@ Status LocalStorage::Put(std::string_view key, std::string_view bytes) {
   SWELL_RETURN_IF_ERROR(ValidateKey(key));
   std::string tmp;
   SWELL_RETURN_IF_ERROR(WriteTemporary(
-      key, [&](int fd) { return WriteAll(fd, bytes.data(), bytes.size(), tmp); }, &tmp));
+      key, [&](int fd) { return WriteAll(fd, bytes, tmp); }, &tmp));
   std::string path = PathOf(key);
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     Status s = Status::FromErrno("rename " + tmp + " -> " + path, errno);
@@ -182,7 +170,7 @@ Status LocalStorage::PutIfAbsent(std::string_view key, std::string_view bytes, b
   *created = false;
   std::string tmp;
   SWELL_RETURN_IF_ERROR(WriteTemporary(
-      key, [&](int fd) { return WriteAll(fd, bytes.data(), bytes.size(), tmp); }, &tmp));
+      key, [&](int fd) { return WriteAll(fd, bytes, tmp); }, &tmp));
   std::string path = PathOf(key);
   // link() fails with EEXIST instead of replacing: the existence check and the
   // publication are one step, and the target is complete when it appears.
@@ -215,7 +203,7 @@ Status LocalStorage::PutFile(std::string_view key, const std::string& local_path
             return Status::FromErrno(local_path, errno);
           }
           if (r == 0) return Status::OK();
-          SWELL_RETURN_IF_ERROR(WriteAll(fd, buf.data(), static_cast<size_t>(r), tmp));
+          SWELL_RETURN_IF_ERROR(WriteAll(fd, std::string_view(buf.data(), static_cast<size_t>(r)), tmp));
         }
       },
       &tmp);

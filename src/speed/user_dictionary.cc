@@ -19,20 +19,6 @@ constexpr size_t kRecordHeader = 8;
 // Guards against a garbage length making us allocate wildly.
 constexpr uint32_t kMaxKeyBytes = 1u << 20;
 
-Status WriteAll(int fd, std::string_view data, const std::string& path) {
-  const char* p = data.data();
-  size_t left = data.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::FromErrno(path, errno);
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
-  return Status::OK();
-}
 
 }  // namespace
 

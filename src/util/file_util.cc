@@ -43,22 +43,28 @@ Status FsyncDirectory(const std::string& dir) {
   return Status::OK();
 }
 
-Status WriteFileAtomic(const std::string& path, std::string_view data) {
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::FromErrno(tmp, errno);
+Status WriteAll(int fd, std::string_view data, const std::string& path) {
   const char* p = data.data();
   size_t left = data.size();
   while (left > 0) {
     ssize_t n = ::write(fd, p, left);
     if (n < 0) {
       if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      return Status::FromErrno(tmp, err);
+      return Status::FromErrno(path, errno);
     }
     p += n;
-    left -= n;
+    left -= static_cast<size_t>(n);
+  }
+  return Status::OK();
+}
+
+Status WriteFileAtomic(const std::string& path, std::string_view data) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::FromErrno(tmp, errno);
+  if (Status st = WriteAll(fd, data, tmp); !st.ok()) {
+    ::close(fd);
+    return st;
   }
   if (::fsync(fd) != 0) {
     int err = errno;

@@ -10,6 +10,8 @@
 namespace swell {
 
 Status ReadFileToString(const std::string& path, std::string* out);
+// Writes all of data to fd, retrying short writes and EINTR; errors name path.
+Status WriteAll(int fd, std::string_view data, const std::string& path);
 // Writes data to path via a temporary file, fsyncs it, renames it into place
 // and fsyncs the directory: after OK the new content survives a crash, and a
 // crash before leaves the old content.
