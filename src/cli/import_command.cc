@@ -124,6 +124,13 @@ int RunImport(const ImportArgs& args) {
               static_cast<unsigned long long>(total_lines), static_cast<unsigned long long>(total_events),
               args.app.c_str(), static_cast<unsigned long long>(total_duplicates),
               static_cast<unsigned long long>(total_rejected), secs, secs > 0 ? total_events / secs : 0.0);
+  if (args.config_path.empty() && args.app != "default") {
+    // Without a config a server answers only for "default"; the events stay
+    // in the data directory for a config that lists the app.
+    std::printf("note: `swell serve` without --config answers only for app \"default\"; list app \"%s\" in a "
+                "config file to query these events over HTTP\n",
+                args.app.c_str());
+  }
   return 0;
 }
 

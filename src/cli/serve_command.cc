@@ -39,6 +39,10 @@ int RunServe(const ServeArgs& args) {
   EngineStats stats = opened.engine->stats();
   std::printf("Swell %s on data directory %s (%llu log records replayed)\n", SWELL_VERSION, args.data_dir.c_str(),
               static_cast<unsigned long long>(stats.replayed_records));
+  if (stats.replay_truncated_bytes > 0) {
+    std::printf("Cut a torn tail of %llu bytes from the write-ahead log (an interrupted, unacknowledged write)\n",
+                static_cast<unsigned long long>(stats.replay_truncated_bytes));
+  }
   return ServeUntilSignal(opened.engine.get(), config, &signals, !args.quiet);
 }
 

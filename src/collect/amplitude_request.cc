@@ -213,6 +213,7 @@ bool ParseWithParser(dom::parser& parser, std::string_view body, int64_t now_ms,
     Refuse(error, 400, "Request missing required field", "missing_field", "events");
     return false;
   }
+  error->events_in_request = n;
   if (n > limits.max_events) {
     // 413, as Amplitude: the SDKs answer it by halving their batch size,
     // where a 400 without event indexes would make them retry the same batch.

@@ -37,6 +37,7 @@ struct ParsedRequest {
 struct IngestError {
   int http_status = 400;
   std::string body_json;
+  size_t events_in_request = 0;  // events the body held, when it could be told
 };
 
 // Parses body. now_ms is the arrival time stamped on every event (and the

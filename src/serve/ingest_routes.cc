@@ -71,7 +71,7 @@ void IngestRoutes::Handle(Route route, const httplib::Request& req, httplib::Res
   collect::IngestError error;
   if (!collect::ParseAmplitudeRequest(body, now_ms, opt.limits, &parsed, &error)) {
     if (error.http_status == 413) {
-      metrics_->CountRejectedEvents(RejectReason::kTooManyEvents, 0);
+      metrics_->CountRejectedEvents(RejectReason::kTooManyEvents, error.events_in_request);
     } else {
       metrics_->CountRejectedEvents(RejectReason::kInvalidEvent, CountEventsNamedInError(error.body_json));
     }

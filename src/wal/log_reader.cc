@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <vector>
 
+#include "util/file_util.h"
+#include "wal/log_format.h"
 #include "wal/segment_file.h"
 #include "wal/segment_reader.h"
 
@@ -29,6 +31,27 @@ Status TruncateDurably(const std::string& path, uint64_t length) {
     return Status::FromErrno("fsync " + path, err);
   }
   ::close(fd);
+  return Status::OK();
+}
+
+// Looks past the damage at offset `from` of a segment for an intact record
+// that continues the log (lsn >= next_lsn). A crash interrupts only the last
+// group commit, whose records were never acknowledged; an intact record
+// further on means the damage is not a torn write but lost acknowledged data.
+Status FindIntactRecordAfter(const std::string& path, uint64_t from, uint64_t next_lsn, uint64_t* found_offset,
+                             uint64_t* found_lsn) {
+  *found_offset = 0;
+  std::string bytes;
+  SWELL_RETURN_IF_ERROR(ReadFileToString(path, &bytes));
+  for (uint64_t off = from + 1; off + kRecordHeaderSize <= bytes.size(); ++off) {
+    RecordHeader h = DecodeRecordHeader(bytes.data() + off);
+    if (h.lsn < next_lsn || h.length > bytes.size() - off - kRecordHeaderSize) continue;
+    std::string_view payload(bytes.data() + off + kRecordHeaderSize, h.length);
+    if (RecordChecksum(bytes.data() + off, payload) != h.masked_crc) continue;
+    *found_offset = off;
+    *found_lsn = h.lsn;
+    return Status::OK();
+  }
   return Status::OK();
 }
 
@@ -61,8 +84,18 @@ Status ReplayLog(const std::string& dir,
     if (!last) {
       return Status::Corruption(seg.path + ": offset " + std::to_string(scan.good_bytes) + ": " + scan.damage);
     }
-    // Only the newest segment can hold a write that a crash interrupted;
-    // nothing in it past the damage was ever acknowledged.
+    // Only the newest segment can hold a write that a crash interrupted, and
+    // then nothing past the damage was acknowledged -- unless an intact record
+    // follows it, which a torn write cannot produce: refuse rather than cut
+    // acknowledged events.
+    uint64_t later_offset = 0, later_lsn = 0;
+    SWELL_RETURN_IF_ERROR(FindIntactRecordAfter(seg.path, scan.good_bytes, scan.next_lsn, &later_offset, &later_lsn));
+    if (later_offset != 0) {
+      return Status::Corruption(seg.path + ": offset " + std::to_string(scan.good_bytes) + ": " + scan.damage +
+                                ", but an intact record (lsn " + std::to_string(later_lsn) + ") follows at offset " +
+                                std::to_string(later_offset) +
+                                "; the damage is not a torn write, so nothing is cut (see docs/operations.md)");
+    }
     SWELL_RETURN_IF_ERROR(TruncateDurably(seg.path, scan.good_bytes));
     result->truncated_bytes = scan.file_size - scan.good_bytes;
   }

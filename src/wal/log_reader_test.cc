@@ -147,6 +147,25 @@ TEST(ReplayLog, ZeroFilledTailIsTornAndAppendsResume) {
   ExpectRecordsIntact(records, 1, 5);
 }
 
+TEST(ReplayLog, DamageFollowedByIntactRecordsInTheLastSegmentIsCorruptionNotCut) {
+  ScratchDir tmp;
+  LogOptions options{tmp.wal(), 1 << 20, false};
+  WriteRecords(options, 1, 5);
+  std::string path = options.dir + "/" + SegmentNames(options.dir).back();
+  const std::string intact = ReadFileOrDie(path);
+  const uint64_t second = kRecordHeaderSize + DecodeRecordHeader(intact.data()).length;
+  // Damage the payload of record 2; records 3..5 behind it were acknowledged.
+  std::string damaged = intact;
+  damaged[second + kRecordHeaderSize + 3] ^= 0x01;
+  WriteFileOrDie(path, damaged);
+  std::vector<Record> records;
+  ReplayResult result;
+  Status st = ReadLog(options.dir, &records, &result);
+  ASSERT_TRUE(st.IsCorruption()) << st.ToString();
+  EXPECT_NE(st.message().find("intact record (lsn 3)"), std::string::npos) << st.ToString();
+  EXPECT_EQ(ReadFileOrDie(path), damaged) << "nothing may be cut";
+}
+
 TEST(ReplayLog, StaleRecordWithAValidChecksumIsNotReplayed) {
   ScratchDir tmp;
   LogOptions options{tmp.wal(), 1 << 20, false};

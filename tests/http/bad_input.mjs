@@ -276,6 +276,7 @@ try {
   t.eq(delta('swell_ingest_requests_total{route="/2/httpapi",code="413"}'), counts.big413, 'httpapi 413 count');
   t.eq(delta('swell_ingest_requests_total{route="/batch",code="200"}'), 1, 'batch 200 count');
   t.eq(delta('swell_events_rejected_total{reason="invalid_api_key"}'), counts.badKeyEvents, 'rejected invalid_api_key');
+  t.eq(delta('swell_events_rejected_total{reason="too_many_events"}'), 2001, 'rejected too_many_events counts the 2001 events');
   t.ok(delta('swell_wal_bytes_total') > 0, 'wal bytes grew');
   t.eq(after.get('swell_wal_fsync_seconds_count'), after.get('swell_wal_fsync_seconds_bucket{le="+Inf"}'), 'fsync histogram count');
   t.ok(after.get('swell_wal_fsync_seconds_count') >= 1, 'fsyncs happened');
