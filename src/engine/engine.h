@@ -53,6 +53,8 @@ class Engine {
 
   query::QueryService* queries() { return queries_.get(); }
   EngineStats stats() const;
+  // OK while ingest can make events durable (GET /healthz answers 503 else).
+  Status health() const { return log_->health(); }
   const EngineOptions& options() const { return options_; }
 
  private:

@@ -8,6 +8,7 @@
 
 #include "serve/request_body.h"
 #include "serve/response.h"
+#include "util/json_writer.h"
 
 namespace swell::serve {
 
@@ -191,8 +192,13 @@ void HttpServer::RegisterRoutes() {
                  query_.Segmentation(req, res, reader);
                });
   server_.Get("/api/v1/events", [this](const httplib::Request& req, httplib::Response& res) { query_.Events(req, res); });
-  server_.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    SendJson(res, 200, R"({"status":"ok"})");
+  server_.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+    Status health = engine_->health();
+    if (health.ok()) return SendJson(res, 200, R"({"status":"ok"})");
+    // A log that refuses appends needs a restart; say so to the supervisor.
+    JsonWriter w;
+    w.BeginObject().Key("status").String("failing").Key("error").String(health.message()).EndObject();
+    SendJson(res, 503, w.str());
   });
   server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.status = 200;

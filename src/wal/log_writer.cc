@@ -57,6 +57,10 @@ class LogWriter::Impl {
   Status Open(uint64_t next_lsn);
   Status Append(std::string_view payload, const std::function<void(uint64_t)>& on_durable, uint64_t* lsn);
   LogStats stats() const;
+  Status health() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return poisoned_;
+  }
   Status DeleteSegmentsBefore(uint64_t lsn);
 
  private:
@@ -305,6 +309,7 @@ Status LogWriter::Append(std::string_view payload, const std::function<void(uint
 }
 
 LogStats LogWriter::stats() const { return impl_->stats(); }
+Status LogWriter::health() const { return impl_->health(); }
 
 Status LogWriter::DeleteSegmentsBefore(uint64_t lsn) { return impl_->DeleteSegmentsBefore(lsn); }
 

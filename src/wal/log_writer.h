@@ -56,6 +56,9 @@ class LogWriter {
 
   LogStats stats() const;
 
+  // OK while the writer accepts appends; the error that stopped it otherwise.
+  Status health() const;
+
   // Deletes whole segments whose records all have lsn < lsn (after a seal
   // made them redundant).
   Status DeleteSegmentsBefore(uint64_t lsn);

@@ -278,6 +278,7 @@ TEST(LogWriter, WriteFailurePoisonsTheWriter) {
     ::setrlimit(RLIMIT_FSIZE, &lim);
     std::unique_ptr<LogWriter> w;
     if (!LogWriter::Open(options, 1, &w).ok()) ::_exit(10);
+    if (!w->health().ok()) ::_exit(16);
     uint64_t acked = 0;
     bool bad_callback = false;
     Status st;
@@ -296,6 +297,7 @@ TEST(LogWriter, WriteFailurePoisonsTheWriter) {
     Status later = w->Append("later");
     if (!later.IsIOError() || later.message().find("refuses appends") == std::string::npos) ::_exit(13);
     if (bad_callback) ::_exit(14);
+    if (w->health().ok() || w->health().message().find("refuses appends") == std::string::npos) ::_exit(17);
     if (::write(pipefd[1], &acked, sizeof acked) != sizeof acked) ::_exit(15);
     ::_exit(0);
   }
