@@ -20,7 +20,8 @@
 #   --micro / --no-micro     build and run the Google Benchmark micro-benchmarks (default: on,
 #                            off with --quick)
 #   --skip-http              skip the HTTP ingest and freshness part
-# Environment: SWELL_BENCH_DATA (data cache, default build-bench/bench-data),
+# Environment: SWELL_BENCH_NOTE (a sentence printed at the top of the report),
+#   SWELL_BENCH_DATA (data cache, default build-bench/bench-data),
 #   SWELL_BENCH_BUILD (build directory, default build-bench), SWELL_JOBS.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,7 +30,7 @@ DATA_CACHE=${SWELL_BENCH_DATA:-$BUILD/bench-data}
 WORK=$BUILD/bench-work
 EVENTS=10000000 USERS="" DAYS=30 SEED=1 START=2026-10-01
 REPS=20 HTTP_SECONDS=20 CONNECTIONS=32 PROBES=20 QUICK=0 PROFILE=1 HTTP=1
-REPORT="" SWELL="" MICRO="" COMMAND="bench/run.sh $*"
+REPORT="" SWELL="" MICRO="" COMMAND=$(echo "bench/run.sh $*" | sed "s/ *$//")
 
 while (($#)); do
   case "$1" in
@@ -260,7 +261,7 @@ node -e '
 ' "$("$SWELL" --version 2>&1 | head -1)" "${CXX_ID:-c++}" "$("${CXX_ID:-c++}" --version 2>/dev/null | head -1)" \
   "$COMMAND" "$EVENTS" "$USERS" "$DAYS" "$SEED" "$START" "$END" "$REPS" "$QUICK" "$RUN_START" >"$RESULTS/env.json"
 
-node "$ROOT/bench/report.mjs" --results "$RESULTS" --out "$REPORT"
+node "$ROOT/bench/report.mjs" --results "$RESULTS" --out "$REPORT" ${SWELL_BENCH_NOTE:+--note "$SWELL_BENCH_NOTE"}
 log "report: $REPORT"
 if [ -n "${COMPARE_FAILED:-}" ]; then
   echo "run.sh: the query comparison failed" >&2

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git curl
   libgtest-dev libgmock-dev libbenchmark-dev
   libroaring-dev libsimdjson-dev libcpp-httplib-dev libcli11-dev libtomlplusplus-dev
   libfmt-dev libspdlog-dev

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds everything and runs every test: unit tests,
 # oracle tests against DuckDB, end-to-end HTTP/SDK/crash tests, and a short
-# fuzzing run of the Parquet reader.
+# fuzzing run of the Parquet reader, a short benchmark run that checks Swell and
+# DuckDB agree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
-if [ -x scripts/fuzz.sh ]; then
-  scripts/fuzz.sh "${SWELL_FUZZ_SECONDS:-30}"
-fi
+scripts/fuzz.sh "${SWELL_FUZZ_SECONDS:-30}"
+# The benchmark's short version: Swell and DuckDB on 200k events must agree
+# point by point (exit 3 otherwise); its numbers are not judged here.
+bench/run.sh --quick --swell build/src/cli/swell --no-profile --work build/bench-quick
 cd build
 ctest --output-on-failure -j "${SWELL_TEST_JOBS:-2}" --timeout 900
