@@ -64,6 +64,7 @@ p(
   'user, time (the way a lake user would query it), and also on an in-memory table.',
   '',
 );
+if (args.note) p(`> Note: ${args.note}`, '');
 if (env.params?.quick) p('> **Quick mode** (a smoke test on a small data set): the numbers do not speak to the targets.', '');
 if (disagreements.length) {
   p('> **!!! ANSWERS DISAGREE !!!** Swell and DuckDB gave different answers on: ' +
@@ -79,7 +80,7 @@ table(['', ''], [
   ['Swell', `\`${env.swell_version ?? '?'}\` (Release build)`],
   ['Compiler', env.compiler ?? '?'],
   ['DuckDB', `${cmp.duckdb.version ?? '?'} (npm @duckdb/node-api, ${cmp.duckdb.threads ?? '?'} threads), Node ${env.node ?? '?'}`],
-  ['Command', `\`${env.command ?? 'bench/run.sh'}\`${env.run_seconds ? ` (the whole run: ${n(env.run_seconds / 60, 1)} min)` : ''}`],
+  ['Command', `\`${(env.command ?? 'bench/run.sh').trim()}\`${env.run_seconds ? ` (the whole run: ${n(env.run_seconds / 60, 1)} min)` : ''}`],
 ]);
 
 p('## Data set', '');
@@ -289,7 +290,7 @@ p('- Funnel, retention and audience in Swell: the endpoints do not exist yet; Du
   '- Lake size, seal time, and queries over sealed data: no seal yet (`swell import` then `swell seal`).',
   '- Theta sketch update micro-benchmark: added to `bench/micro/` when the sketch lands.', '');
 p('## Reproduce', '');
-p('```sh', 'scripts/setup.sh            # dependencies (once)', 'bench/run.sh                # 10M events (about 15 minutes on 2 cores); writes docs/benchmarks.md',
+p('```sh', 'scripts/setup.sh            # dependencies (once)', 'bench/run.sh                # 10M events (about 12 minutes on 2 cores); writes docs/benchmarks.md',
   'bench/run.sh --quick        # 200k events, 3 repetitions: a smoke test in under 2 minutes',
   'bench/run.sh --events 1000000 --reps 10 --report /tmp/b.md', '```', '');
 p('Micro-benchmarks (Google Benchmark, `bench/micro/`) of the hot paths: JSON parse of an Amplitude batch,',
@@ -309,7 +310,10 @@ if (micro?.benchmarks?.length) {
     const unit = { ns: 1, us: 1e3, ms: 1e6, s: 1e9 }[b.time_unit] ?? 1;
     const t = (v) => { const ns = v * unit; return ns < 1e3 ? `${n(ns, 1)} ns` : ns < 1e6 ? `${n(ns / 1e3, 1)} µs` : `${n(ns / 1e6, 2)} ms`; };
     const thr = [b.items_per_second ? `${n(b.items_per_second / 1e6, 2)} M items/s` : '', b.bytes_per_second ? `${n(b.bytes_per_second / (1 << 20), 0)} MiB/s` : ''].filter(Boolean).join(', ');
-    return [`\`${b.name}\``, t(b.real_time), t(b.cpu_time), thr || '—'];
+    const codec = { 0: 'uncompressed', 1: 'snappy', 6: 'zstd' };
+    const name = b.name.replace(/^(BM_Parquet(?:Write|Read))\/(\d+)$/, (m, f, c) => `${f}/${codec[c] ?? c}`);
+    const extra = [b.bytes_per_row ? `${n(b.bytes_per_row, 1)} B/row` : '', b.bytes_per_event_held ? `${n(b.bytes_per_event_held, 0)} B held/event` : ''].filter(Boolean);
+    return [`\`${name}\``, t(b.real_time), t(b.cpu_time), [thr, ...extra].filter(Boolean).join(', ') || '—'];
   }));
   const errors = micro.benchmarks.filter((b) => b.error_occurred);
   for (const b of errors) p(`- \`${b.name}\`: error: ${b.error_message}`);
