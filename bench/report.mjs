@@ -289,6 +289,12 @@ p('- Funnel, retention and audience in Swell: the endpoints do not exist yet; Du
   '  endpoint lands, fill in its `swell` request and `parseSwell` there; the run then times and checks it.',
   '- Lake size, seal time, and queries over sealed data: no seal yet (`swell import` then `swell seal`).',
   '- Theta sketch update micro-benchmark: added to `bench/micro/` when the sketch lands.', '');
+// The Parquet reader/writer throughput benchmark (bench/parquet/run.mjs)
+// keeps its own results; they are carried into this report one heading level down.
+const parquetResults = path.join(path.dirname(new URL(import.meta.url).pathname), 'parquet', 'RESULTS.md');
+if (fs.existsSync(parquetResults)) {
+  p(fs.readFileSync(parquetResults, 'utf8').trimEnd().replace(/^(#+) /gm, '#$1 '), '');
+}
 p('## Reproduce', '');
 p('```sh', 'scripts/setup.sh            # dependencies (once)', 'bench/run.sh                # 10M events (about 12 minutes on 2 cores); writes docs/benchmarks.md',
   'bench/run.sh --quick        # 200k events, 3 repetitions: a smoke test in under 2 minutes',
