@@ -249,7 +249,7 @@ if ((MICRO)); then
 fi
 
 # --- machine, versions, report ---------------------------------------------------
-CXX_ID=$(grep -m1 '^CMAKE_CXX_COMPILER:' "$BUILD/CMakeCache.txt" 2>/dev/null | cut -d= -f2)
+CXX_ID=$( (grep -m1 '^CMAKE_CXX_COMPILER:' "$BUILD/CMakeCache.txt" 2>/dev/null || true) | cut -d= -f2)
 node -e '
   const [swellVersion, cxx, cxxVersion, cmd, events, users, days, seed, start, end, reps, quick, runStart] = process.argv.slice(1);
   const os = require("os"), fs = require("fs");
