@@ -48,6 +48,7 @@
 #include <vector>
 
 #include "parquet/file_reader.h"
+#include "util/file_util.h"
 #include "parquet/file_writer.h"
 #include "parquet/output_file.h"
 
@@ -254,7 +255,7 @@ class NoSyncOutputFile : public OutputFile {
   Status Append(std::string_view data) override {
     position_ += static_cast<int64_t>(data.size());
     if (buffer_.size() + data.size() > kBuffer) SWELL_RETURN_IF_ERROR(Flush());
-    if (data.size() >= kBuffer) return WriteAll(data);
+    if (data.size() >= kBuffer) return ::swell::WriteAll(fd_, data, std::string("output"));
     buffer_.append(data);
     return Status::OK();
   }
@@ -270,20 +271,9 @@ class NoSyncOutputFile : public OutputFile {
   static constexpr size_t kBuffer = 1 << 20;
   explicit NoSyncOutputFile(int fd) : fd_(fd) {}
   Status Flush() {
-    Status st = WriteAll(buffer_);
+    Status st = ::swell::WriteAll(fd_, buffer_, std::string("output"));
     buffer_.clear();
     return st;
-  }
-  Status WriteAll(std::string_view data) {
-    while (!data.empty()) {
-      ssize_t n = ::write(fd_, data.data(), data.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return Status::FromErrno("write", errno);
-      }
-      data.remove_prefix(static_cast<size_t>(n));
-    }
-    return Status::OK();
   }
   int fd_;
   int64_t position_ = 0;

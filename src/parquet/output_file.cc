@@ -34,7 +34,7 @@ class LocalOutputFile : public OutputFile {
       return Status::OK();
     }
     SWELL_RETURN_IF_ERROR(FlushBuffer());
-    if (data.size() >= kWriteBufferBytes) return WriteAll(data);
+    if (data.size() >= kWriteBufferBytes) return ::swell::WriteAll(fd_, data, temp_path_);
     buffer_.assign(data.data(), data.size());
     return Status::OK();
   }
@@ -59,22 +59,11 @@ class LocalOutputFile : public OutputFile {
 
  private:
   Status FlushBuffer() {
-    Status st = WriteAll(buffer_);
+    Status st = ::swell::WriteAll(fd_, buffer_, temp_path_);
     buffer_.clear();
     return st;
   }
 
-  Status WriteAll(std::string_view data) {
-    while (!data.empty()) {
-      ssize_t n = ::write(fd_, data.data(), data.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return Status::FromErrno("write " + temp_path_, errno);
-      }
-      data.remove_prefix(static_cast<size_t>(n));
-    }
-    return Status::OK();
-  }
 
   std::string path_;
   std::string temp_path_;
