@@ -45,8 +45,17 @@ const table = (head, rows) => {
 
 const events = dataset.events ?? env.params?.events;
 const rows = cmp.duckdb.rows;
-const importWall = imp?.wall_s;
-const importRate = imp && imp.exit === 0 ? events / imp.wall_s : null;
+// `swell import --seal` prints the import's own time and rate, then the
+// seal's (import.json's wall clock covers both).
+const importLogText = T('import.log') ?? '';
+const importLine = importLogText.match(/^total: .*?, ([0-9.]+) s, ([0-9]+) events\/s/m);
+const sealLine = importLogText.match(
+  /^sealed ([0-9]+) days \(([0-9]+) events\) into the lake in ([0-9.]+) s: ([0-9.]+) MB of Parquet \(([0-9.]+) B\/event\); speed layer memory ([0-9.]+) MB -> ([0-9.]+) MB/m);
+const seal = sealLine ? { days: +sealLine[1], events: +sealLine[2], s: +sealLine[3], lake_mb: +sealLine[4],
+  memory_before_mb: +sealLine[6], memory_after_mb: +sealLine[7] } : null;
+const importWall = importLine ? +importLine[1] : imp?.wall_s;
+const importRate = imp && imp.exit === 0 ? (importLine ? +importLine[2] : events / imp.wall_s) : null;
+const lakeBytes = (sizes.lake_events_bytes ?? 0) + (sizes.lake_sets_bytes ?? 0);
 const duckLoadRate = cmp.duckdb.load_s ? events / cmp.duckdb.load_s : null;
 const bestHttp = ingest?.phases?.length ? Math.max(...ingest.phases.map((ph) => ph.events_per_s)) : null;
 const worstFreshP99 = ingest
@@ -128,7 +137,10 @@ const targetRows = [
   ['`swell import`', '≥ 1,000,000 events/s', importRate ? `${n(importRate)} events/s` : 'failed', importRate ? (importRate >= 1e6 ? 'met' : '**not met**') : '**not met**'],
   ['HTTP ingest, durable acks', '≥ 200,000 events/s', bestHttp !== null ? `${n(bestHttp)} events/s (best batch size)` : 'not run', bestHttp !== null ? (bestHttp >= 2e5 ? 'met' : '**not met**') : '—'],
   ['Freshness (ack to queryable)', 'p99 < 1 s', worstFreshP99 !== null ? `p99 ${ms(worstFreshP99)} (worst phase)` : 'not run', worstFreshP99 !== null ? (worstFreshP99 < 1000 ? 'met' : '**not met**') : '—'],
-  ['Lake size (events + sets)', '≤ 1.5x DuckDB zstd Parquet', `${NYI} (no seal yet); DuckDB Parquet ${bytes(cmp.duckdb.parquet_bytes ?? 0)}`, '—'],
+  lakeBytes && cmp.duckdb.parquet_bytes
+    ? ['Lake size (events + sets)', '≤ 1.5x DuckDB zstd Parquet', `${bytes(lakeBytes)} = ${n(lakeBytes / cmp.duckdb.parquet_bytes, 2)}x DuckDB's ${bytes(cmp.duckdb.parquet_bytes)}`,
+      lakeBytes <= 1.5 * cmp.duckdb.parquet_bytes ? 'met' : '**not met**']
+    : ['Lake size (events + sets)', '≤ 1.5x DuckDB zstd Parquet', 'not measured', '—'],
 ];
 table(['target', 'goal', 'measured', 'status'], targetRows);
 
@@ -205,12 +217,15 @@ table(['', 'Swell', 'DuckDB', 'ratio Swell/DuckDB (time)'], [
   ['bulk load of the NDJSON', importWall ? `\`swell import\`: ${n(importWall, 2)} s, ${n(importRate)} events/s` : 'failed',
     cmp.duckdb.load_s ? `read_ndjson + dedup + sort into a table: ${n(cmp.duckdb.load_s, 2)} s, ${n(duckLoadRate)} events/s` : '—',
     importWall && cmp.duckdb.load_s ? n(importWall / cmp.duckdb.load_s, 2) : '—'],
-  ['write the columnar copy', `${NYI} (seal)`, cmp.duckdb.parquet_write_s ? `COPY TO zstd Parquet: ${n(cmp.duckdb.parquet_write_s, 2)} s` : '—', '—'],
+  ['write the columnar copy', seal ? `seal of ${n(seal.days)} days into the lake (events, sets, users files): ${n(seal.s, 2)} s, ${n(seal.events / seal.s)} events/s` : 'no seal',
+    cmp.duckdb.parquet_write_s ? `COPY TO zstd Parquet: ${n(cmp.duckdb.parquet_write_s, 2)} s` : '—',
+    seal && cmp.duckdb.parquet_write_s ? n(seal.s / cmp.duckdb.parquet_write_s, 2) : '—'],
+  ['speed layer memory before → after the seal', seal ? `${n(seal.memory_before_mb, 1)} MB → ${n(seal.memory_after_mb, 1)} MB (estimate, \`SpeedStats\`)` : '—', 'n/a', '—'],
   ['restart / log replay', replay ? `${n(replay.ready_s, 2)} s until /healthz answers (${n(events / replay.ready_s)} events/s replayed)` : '—', 'n/a (Parquet is read directly)', '—'],
   ['CPU time of the load', imp ? `${n(imp.user_s + imp.sys_s, 1)} s (user ${n(imp.user_s, 1)}, sys ${n(imp.sys_s, 1)})` : '—', '—', '—'],
 ]);
 const impLog = T('import.log');
-if (impLog) p('`swell import` said:', '', '```', impLog.split('\n').slice(-4).join('\n'), '```', '');
+if (impLog) p('`swell import --seal` said:', '', '```', impLog.split('\n').slice(-4).join('\n'), '```', '');
 
 // ---- ingest ----
 p('## HTTP ingest and freshness', '');
@@ -247,7 +262,9 @@ table(['form', 'size', 'vs DuckDB Parquet'], [
   ['NDJSON (input)', perRow(sizes.ndjson_bytes, events), cmp.duckdb.parquet_bytes ? `${n(sizes.ndjson_bytes / cmp.duckdb.parquet_bytes, 1)}x` : '—'],
   ['Swell write-ahead log', perRow(sizes.wal_bytes, events), cmp.duckdb.parquet_bytes && sizes.wal_bytes ? `${n(sizes.wal_bytes / cmp.duckdb.parquet_bytes, 1)}x` : '—'],
   ['Swell data directory (log + dictionaries)', perRow(sizes.data_dir_bytes, events), cmp.duckdb.parquet_bytes && sizes.data_dir_bytes ? `${n(sizes.data_dir_bytes / cmp.duckdb.parquet_bytes, 1)}x` : '—'],
-  ['Swell lake (events + sets)', NYI, '—'],
+  ['Swell lake: events files', perRow(sizes.lake_events_bytes, events), cmp.duckdb.parquet_bytes && sizes.lake_events_bytes ? `${n(sizes.lake_events_bytes / cmp.duckdb.parquet_bytes, 2)}x` : '—'],
+  ['Swell lake: sets files (user bitmaps)', perRow(sizes.lake_sets_bytes, events), cmp.duckdb.parquet_bytes && sizes.lake_sets_bytes ? `${n(sizes.lake_sets_bytes / cmp.duckdb.parquet_bytes, 2)}x` : '—'],
+  ['Swell lake: users files (dictionary)', perRow(sizes.lake_users_bytes, events), '—'],
   ['DuckDB zstd Parquet (deduplicated rows)', perRow(cmp.duckdb.parquet_bytes, rows), '1x'],
 ]);
 p('Per-event figures divide by the NDJSON line count, except DuckDB\'s Parquet (its deduplicated rows).', '');
@@ -287,7 +304,6 @@ p('## Not yet measured', '');
 p('- Funnel, retention and audience in Swell: the endpoints do not exist yet; DuckDB\'s time for the same',
   '  question is measured already (above), and the entries in `bench/queries.mjs` hold the SQL. When an',
   '  endpoint lands, fill in its `swell` request and `parseSwell` there; the run then times and checks it.',
-  '- Lake size, seal time, and queries over sealed data: no seal yet (`swell import` then `swell seal`).',
   '- Theta sketch update micro-benchmark: added to `bench/micro/` when the sketch lands.', '');
 // The Parquet reader/writer throughput benchmark (bench/parquet/run.mjs)
 // keeps its own results; they are carried into this report one heading level down.

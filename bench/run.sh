@@ -155,21 +155,24 @@ start_serve() {  # start_serve DATA_DIR RESULT_JSON: starts swell serve, waits f
 # --- Swell: import -------------------------------------------------------------
 DATA=$WORK/swell-data
 rm -rf "$DATA"
-log "swell import ($EVENTS events)"
+log "swell import --seal ($EVENTS events, then every day sealed into the lake)"
 IMPORT_CFG=$WORK/import.toml
 write_config "$IMPORT_CFG" 0
 set +e
 "$TIMEIT" -o "$RESULTS/import.json" -- "$SWELL" import --data "$DATA" --app "$APP" --config "$IMPORT_CFG" \
-  --no-progress "$NDJSON" >"$WORK/import.log" 2>&1
+  --no-progress --seal "$NDJSON" >"$WORK/import.log" 2>&1
 rc=$?
 set -e
 tail -5 "$WORK/import.log" >&2
 if ((rc != 0)); then echo "run.sh: swell import failed (exit $rc); see $WORK/import.log" >&2; exit 1; fi
 {
-  printf '{"ndjson_bytes": %s, "wal_bytes": %s, "data_dir_bytes": %s}\n' \
+  printf '{"ndjson_bytes": %s, "wal_bytes": %s, "data_dir_bytes": %s, "lake_events_bytes": %s, "lake_sets_bytes": %s, "lake_users_bytes": %s}\n' \
     "$(stat -c %s "$NDJSON")" \
     "$( (du -sb "$DATA/wal" 2>/dev/null || echo 0) | awk '{print $1}')" \
-    "$(du -sb "$DATA" | awk '{print $1}')"
+    "$(du -sb "$DATA" | awk '{print $1}')" \
+    "$( (du -sb "$DATA/lake/events" 2>/dev/null || echo 0) | awk '{print $1}')" \
+    "$( (du -sb "$DATA/lake/sets" 2>/dev/null || echo 0) | awk '{print $1}')" \
+    "$( (du -sb "$DATA/lake/users" 2>/dev/null || echo 0) | awk '{print $1}')"
 } >"$RESULTS/sizes.json"
 cp "$WORK/import.log" "$RESULTS/import.log"
 

@@ -22,11 +22,14 @@ Status LoadAppConfig(const std::string& config_path, const std::string& data_dir
   return config::LoadOrCreateKeys(data_dir, config, created_keys);
 }
 
-Status OpenEngine(const std::string& data_dir, uint64_t memory_limit_bytes, OpenedEngine* out) {
+Status OpenEngine(const std::string& data_dir, const config::Config& config, OpenedEngine* out) {
   SWELL_RETURN_IF_ERROR(DataLock::Acquire(data_dir, &out->lock));
   EngineOptions options;
   options.data_dir = data_dir;
-  options.memory_limit_bytes = memory_limit_bytes;
+  options.memory_limit_bytes = config.limits.memory_limit_bytes;
+  options.raw_tier = config.lake.raw_tier;
+  options.seal_parallel = config.lake.seal_parallel;
+  options.lake_cache_bytes = config.lake.cache_bytes;
   Status st = Engine::Open(options, &out->engine);
   if (!st.ok()) return Status::IOError("cannot open data directory " + data_dir + ": " + st.ToString());
   return Status::OK();

@@ -32,7 +32,8 @@ struct OpenedEngine {
   std::unique_ptr<DataLock> lock;
   std::unique_ptr<Engine> engine;
 };
-Status OpenEngine(const std::string& data_dir, uint64_t memory_limit_bytes, OpenedEngine* out);
+// Memory and lake settings come from config.
+Status OpenEngine(const std::string& data_dir, const config::Config& config, OpenedEngine* out);
 
 // A JSON argument: the text itself, or "@path" for a file's contents.
 Status ReadJsonArgument(const std::string& arg, std::string* json);

@@ -52,7 +52,7 @@ int RunDemo(const DemoArgs& args) {
   if (!st.ok()) return Fail(st);
 
   OpenedEngine opened;
-  st = OpenEngine(args.data_dir, config.limits.memory_limit_bytes, &opened);
+  st = OpenEngine(args.data_dir, config, &opened);
   if (!st.ok()) return Fail(st);
   const std::string& app = config.apps.front().id;
   if (generate) {
@@ -76,6 +76,18 @@ int RunDemo(const DemoArgs& args) {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("Generated %llu demo events in %.1f s into app \"%s\" of %s\n", static_cast<unsigned long long>(n),
                 secs, app.c_str(), args.data_dir.c_str());
+    // History goes to the lake at once, as `swell serve` would do an hour
+    // after each day closed; today's events stay in memory.
+    seal::SealStats sealed;
+    const int64_t today_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count() / 86'400'000 * 86'400'000;
+    st = opened.engine->SealClosed(today_ms, &sealed);
+    if (!st.ok()) return Fail("sealing the demo data: " + st.ToString());
+    EngineStats after = opened.engine->stats();
+    std::printf("Sealed %llu days into the lake (%s/lake, %.1f MB of Parquet); %llu events of today stay in memory\n",
+                static_cast<unsigned long long>(sealed.partitions), args.data_dir.c_str(), after.lake_bytes / 1e6,
+                static_cast<unsigned long long>(after.speed.events));
   } else {
     std::printf("Using the existing demo data in %s\n", args.data_dir.c_str());
   }

@@ -19,6 +19,7 @@ struct ImportArgs {
   std::string config_path;
   std::vector<std::string> files;
   bool no_progress = false;
+  bool seal = false;
 };
 
 int64_t NowMs() {
@@ -57,23 +58,21 @@ class ProgressBar {
 int RunImport(const ImportArgs& args) {
   Status st = config::ValidateAppId(args.app);
   if (!st.ok()) return Fail("--app: " + st.message());
-  uint64_t memory_limit = config::LimitsConfig{}.memory_limit_bytes;
+  config::Config config;
   if (!args.config_path.empty()) {
     // With a config the app must be one the server knows, or its events
     // would be unreachable over HTTP.
-    config::Config config;
     st = config::LoadConfigFile(args.config_path, &config);
     if (!st.ok()) return Fail(st);
     if (config.FindApp(args.app) == nullptr) return Fail("app \"" + args.app + "\" is not in " + args.config_path);
-    memory_limit = config.limits.memory_limit_bytes;
   }
   OpenedEngine opened;
-  st = OpenEngine(args.data_dir, memory_limit, &opened);
+  st = OpenEngine(args.data_dir, config, &opened);
   if (!st.ok()) return Fail(st);
   Engine* engine = opened.engine.get();
 
   const bool tty = !args.no_progress && ::isatty(2);
-  uint64_t total_lines = 0, total_events = 0, total_rejected = 0, total_duplicates = 0;
+  uint64_t total_lines = 0, total_events = 0, total_rejected = 0, total_duplicates = 0, sealed_events = 0;
   auto start = std::chrono::steady_clock::now();
   for (const std::string& file : args.files) {
     collect::ImportOptions options;
@@ -87,9 +86,17 @@ int RunImport(const ImportArgs& args) {
         [&](std::vector<Event>&& batch) -> Status {
           size_t n = batch.size();
           IngestResult result;
+          if (engine->OverMemoryLimit()) {
+            // The speed layer is full: seal what it holds into the lake (an
+            // import is history, every day of it may be sealed) and go on.
+            seal::SealStats sealed;
+            SWELL_RETURN_IF_ERROR(engine->SealClosed(INT64_MAX, &sealed));
+            sealed_events += sealed.events_sealed;
+          }
           Status s = engine->Ingest(args.app, std::move(batch), &result);
           if (s.IsResourceExhausted()) {
-            return Status::ResourceExhausted("the speed layer's memory limit was reached; " + s.message());
+            return Status::ResourceExhausted("the speed layer's memory limit was reached even after a seal; " +
+                                             s.message());
           }
           SWELL_RETURN_IF_ERROR(s);
           events_so_far += n;
@@ -124,6 +131,26 @@ int RunImport(const ImportArgs& args) {
               static_cast<unsigned long long>(total_lines), static_cast<unsigned long long>(total_events),
               args.app.c_str(), static_cast<unsigned long long>(total_duplicates),
               static_cast<unsigned long long>(total_rejected), secs, secs > 0 ? total_events / secs : 0.0);
+  if (sealed_events > 0) {
+    std::printf("sealed %llu events into the lake on the way (the speed layer's memory limit was reached)\n",
+                static_cast<unsigned long long>(sealed_events));
+  }
+  if (args.seal) {
+    // The import is history: every day of it goes to the lake now.
+    EngineStats before = engine->stats();
+    auto seal_start = std::chrono::steady_clock::now();
+    seal::SealStats sealed;
+    st = engine->SealClosed(INT64_MAX, &sealed);
+    if (!st.ok()) return Fail("seal after import: " + st.message() + " (the imported events are durable; run `swell seal` to retry)");
+    double seal_secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - seal_start).count();
+    EngineStats after = engine->stats();
+    std::printf("sealed %llu days (%llu events) into the lake in %.1f s: %.1f MB of Parquet (%.1f B/event); "
+                "speed layer memory %.1f MB -> %.1f MB\n",
+                static_cast<unsigned long long>(sealed.partitions),
+                static_cast<unsigned long long>(sealed.events_sealed), seal_secs, after.lake_bytes / 1e6,
+                sealed.events_written ? static_cast<double>(after.lake_bytes) / sealed.events_written : 0.0,
+                before.speed.memory_bytes / 1e6, after.speed.memory_bytes / 1e6);
+  }
   if (args.config_path.empty() && args.app != "default") {
     // Without a config a server answers only for "default"; the events stay
     // in the data directory for a config that lists the app.
@@ -143,6 +170,7 @@ void AddImportCommand(CLI::App* app, std::function<int()>* action) {
   cmd->add_option("--app", args->app, "App id the events belong to")->required();
   cmd->add_option("--config", args->config_path, "Config file; the app must be listed in it");
   cmd->add_flag("--no-progress", args->no_progress, "No progress bar, even on a terminal");
+  cmd->add_flag("--seal", args->seal, "When done, seal every imported day into the lake (as `swell seal`)");
   cmd->add_option("files", args->files, "NDJSON files, one Amplitude event object per line")->required();
   cmd->callback([args, action] { *action = [args] { return RunImport(*args); }; });
 }

@@ -8,6 +8,7 @@
 #include "cli/demo_command.h"
 #include "cli/import_command.h"
 #include "cli/query_command.h"
+#include "cli/seal_command.h"
 #include "cli/serve_command.h"
 
 int main(int argc, char** argv) {
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
   swell::cli::AddServeCommand(&app, &action);
   swell::cli::AddImportCommand(&app, &action);
   swell::cli::AddQueryCommand(&app, &action);
+  swell::cli::AddSealCommand(&app, &action);
   swell::cli::AddDemoCommand(&app, &action);
   try {
     app.parse(argc, argv);

@@ -28,7 +28,7 @@ int RunQuery(const QueryArgs& args) {
     if (!st.ok()) return Fail(st);
   }
   OpenedEngine opened;
-  st = OpenEngine(args.data_dir, config::LimitsConfig{}.memory_limit_bytes, &opened);
+  st = OpenEngine(args.data_dir, config::Config{}, &opened);
   if (!st.ok()) return Fail(st);
   std::string out;
   if (args.kind == "segmentation") {

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "cli/common.h"
+#include "engine/seal_scheduler.h"
 #include "serve/http_server.h"
 
 namespace swell::cli {
@@ -34,7 +35,7 @@ int RunServe(const ServeArgs& args) {
   if (created) std::printf("Created keys for app \"default\" in %s/keys.toml\n", args.data_dir.c_str());
 
   OpenedEngine opened;
-  st = OpenEngine(args.data_dir, config.limits.memory_limit_bytes, &opened);
+  st = OpenEngine(args.data_dir, config, &opened);
   if (!st.ok()) return Fail(st);
   EngineStats stats = opened.engine->stats();
   std::printf("Swell %s on data directory %s (%llu log records replayed)\n", SWELL_VERSION, args.data_dir.c_str(),
@@ -76,6 +77,10 @@ int ServeUntilSignal(Engine* engine, const config::Config& config, SignalWatcher
       url.c_str(), first.ingest_key.c_str());
   std::fflush(stdout);
 
+  SealSchedule schedule;
+  schedule.delay_ms = config.lake.seal_delay_seconds * 1000;
+  schedule.interval_ms = config.lake.seal_interval_seconds * 1000;
+  SealScheduler sealer(engine, schedule);
   st = server.Run();
   signals->SetHandler(nullptr);
   if (!st.ok()) return Fail(st);

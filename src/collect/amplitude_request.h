@@ -22,6 +22,9 @@ struct IngestLimits {
   size_t max_property_key_bytes = 1024;
   size_t max_string_field_bytes = 4096; // string fields: platform, os_name, country, ...
   int default_min_id_length = 5;        // overridden by options.min_id_length
+  // Events whose time is more than this before their arrival are refused
+  // (the late-event horizon, [lake] max_event_age_days); 0 = any age.
+  int64_t max_event_age_ms = 0;
 };
 
 struct ParsedRequest {

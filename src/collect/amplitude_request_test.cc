@@ -374,6 +374,20 @@ TEST_F(AmplitudeRequestTest, TooShortIdsWithDefaultMinIdLength) {
   EXPECT_EQ(Indexes("events_with_invalid_id_lengths", "user_id"), (std::vector<int64_t>{0}));
 }
 
+TEST_F(AmplitudeRequestTest, EventsOlderThanTheHorizonAreRefused) {
+  const int64_t day = 86'400'000;
+  limits_.max_event_age_ms = 30 * day;
+  const std::string at_edge = Ev(R"("time":)" + std::to_string(kNow - 30 * day));
+  const std::string too_old = Ev(R"("time":)" + std::to_string(kNow - 30 * day - 1));
+  ASSERT_TRUE(Parse(Body({at_edge, Ev(R"("time":)" + std::to_string(kNow + day))}))) << err_.body_json;
+  ASSERT_FALSE(Parse(Body({at_edge, too_old})));
+  EXPECT_EQ(err_.http_status, 400);
+  EXPECT_EQ(Indexes("events_with_invalid_fields", "time"), (std::vector<int64_t>{1}));
+  EXPECT_NE(err_.body_json.find("more than 30 days before its arrival"), std::string::npos) << err_.body_json;
+  limits_.max_event_age_ms = 0;  // no horizon: any age
+  ASSERT_TRUE(Parse(Body({too_old, Ev(R"("time":0)")}))) << err_.body_json;
+}
+
 TEST_F(AmplitudeRequestTest, TooShortIdsWithCustomMinIdLength) {
   const std::string two = R"(,"options":{"min_id_length":2})";
   ASSERT_TRUE(Parse(Body({R"({"event_type":"x","user_id":"ab"})"}, two))) << err_.body_json;

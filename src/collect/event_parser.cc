@@ -290,6 +290,11 @@ class Parser {
     }
     CheckIdLength("user_id", out_->user_id);
     CheckIdLength("device_id", out_->device_id);
+    if (lim_.max_event_age_ms > 0 && out_->time_ms < opt_.now_ms - lim_.max_event_age_ms) {
+      Invalid("time", "is more than " + std::to_string(lim_.max_event_age_ms / 86'400'000) +
+                          " days before its arrival: older events are refused (max_event_age_days in the [lake] "
+                          "section of the server's config)");
+    }
     return ok_;
   }
 

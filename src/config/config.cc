@@ -77,6 +77,16 @@ Status GetInt(const toml::table& t, std::string_view key, std::string_view where
   return Status::OK();
 }
 
+Status GetBool(const toml::table& t, std::string_view key, std::string_view where, bool* out) {
+  const toml::node* n = t.get(key);
+  if (n == nullptr) return Status::OK();
+  if (!n->is_boolean()) {
+    return Status::InvalidArgument(std::string(where) + ": " + std::string(key) + " must be true or false");
+  }
+  *out = *n->value<bool>();
+  return Status::OK();
+}
+
 // A byte size is an integer or a string with a unit ("512MiB").
 Status GetBytes(const toml::table& t, std::string_view key, std::string_view where, uint64_t* out) {
   const toml::node* n = t.get(key);
@@ -197,7 +207,7 @@ Status ParseConfig(std::string_view toml_text, std::string_view origin, Config* 
     return Status::InvalidArgument(Where(origin, e.source()) + ": " + std::string(e.description()));
   }
   Config c;
-  SWELL_RETURN_IF_ERROR(CheckKnownKeys(root, {"app", "server", "limits"}, origin));
+  SWELL_RETURN_IF_ERROR(CheckKnownKeys(root, {"app", "server", "limits", "lake"}, origin));
 
   if (const toml::node* server = root.get("server")) {
     const toml::table* t = server->as_table();
@@ -237,6 +247,24 @@ Status ParseConfig(std::string_view toml_text, std::string_view origin, Config* 
     v = static_cast<int64_t>(c.limits.max_events_per_batch_request);
     SWELL_RETURN_IF_ERROR(GetInt(*t, "max_events_per_batch_request", where, 1, 10000000, &v));
     c.limits.max_events_per_batch_request = static_cast<uint64_t>(v);
+  }
+
+  if (const toml::node* lake = root.get("lake")) {
+    const toml::table* t = lake->as_table();
+    std::string where = Where(origin, lake->source()) + ": [lake]";
+    if (t == nullptr) return Status::InvalidArgument(std::string(origin) + ": lake must be a table");
+    SWELL_RETURN_IF_ERROR(CheckKnownKeys(*t,
+                                         {"seal_delay_seconds", "seal_interval_seconds", "raw_tier", "seal_parallel",
+                                          "cache", "max_event_age_days"},
+                                         where));
+    SWELL_RETURN_IF_ERROR(GetInt(*t, "seal_delay_seconds", where, 0, 366 * 86400, &c.lake.seal_delay_seconds));
+    SWELL_RETURN_IF_ERROR(GetInt(*t, "seal_interval_seconds", where, 1, 86400, &c.lake.seal_interval_seconds));
+    SWELL_RETURN_IF_ERROR(GetBool(*t, "raw_tier", where, &c.lake.raw_tier));
+    int64_t v = c.lake.seal_parallel;
+    SWELL_RETURN_IF_ERROR(GetInt(*t, "seal_parallel", where, 1, 64, &v));
+    c.lake.seal_parallel = static_cast<int>(v);
+    SWELL_RETURN_IF_ERROR(GetBytes(*t, "cache", where, &c.lake.cache_bytes));
+    SWELL_RETURN_IF_ERROR(GetInt(*t, "max_event_age_days", where, 0, 100 * 366, &c.lake.max_event_age_days));
   }
 
   if (const toml::node* apps = root.get("app")) {

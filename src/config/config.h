@@ -35,9 +35,21 @@ struct LimitsConfig {
   uint64_t max_events_per_batch_request = 100000; // POST /batch
 };
 
+// The batch layer: when the speed layer's events are sealed into the lake.
+struct LakeConfig {
+  int64_t seal_delay_seconds = 3600;   // a UTC day is sealed once an hour of it has been closed this long
+  int64_t seal_interval_seconds = 60;  // how often `swell serve` looks for something to seal
+  bool raw_tier = false;               // also keep raw/ NDJSON of what is sealed
+  int seal_parallel = 1;               // days a seal builds at once
+  uint64_t cache_bytes = 2ull << 30;   // lake partitions kept loaded for queries
+  // Events older than this (by event time, at arrival) are refused; 0 = any age.
+  int64_t max_event_age_days = 0;
+};
+
 struct Config {
   ServerConfig server;
   LimitsConfig limits;
+  LakeConfig lake;
   std::vector<AppConfig> apps;
 
   // The app with this id, or nullptr.

@@ -71,6 +71,29 @@ TEST(ConfigTest, ParsesServerAndLimits) {
   EXPECT_EQ(c.limits.max_events_per_request, 10u);
 }
 
+TEST(ConfigTest, ParsesLake) {
+  Config c;
+  ASSERT_TRUE(Parse(kTwoApps, &c).ok());
+  EXPECT_EQ(c.lake.seal_delay_seconds, 3600);
+  EXPECT_FALSE(c.lake.raw_tier);
+  std::string text = std::string(kTwoApps) +
+                     "[lake]\nseal_delay_seconds = 120\nseal_interval_seconds = 5\nraw_tier = true\n"
+                     "seal_parallel = 2\ncache = \"64MiB\"\nmax_event_age_days = 30\n";
+  Status st = Parse(text, &c);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(c.lake.seal_delay_seconds, 120);
+  EXPECT_EQ(c.lake.seal_interval_seconds, 5);
+  EXPECT_TRUE(c.lake.raw_tier);
+  EXPECT_EQ(c.lake.seal_parallel, 2);
+  EXPECT_EQ(c.lake.cache_bytes, 64ull << 20);
+  EXPECT_EQ(c.lake.max_event_age_days, 30);
+  EXPECT_NE(Error(std::string(kTwoApps) + "[lake]\nraw_tier = 1\n").find("raw_tier must be true or false"),
+            std::string::npos);
+  EXPECT_NE(Error(std::string(kTwoApps) + "[lake]\nseal_delay = 1\n").find("unknown key"), std::string::npos);
+  EXPECT_NE(Error(std::string(kTwoApps) + "[lake]\nseal_parallel = 0\n").find("seal_parallel must be between"),
+            std::string::npos);
+}
+
 TEST(ConfigTest, RefusesNoApps) {
   EXPECT_NE(Error("").find("no apps"), std::string::npos);
   EXPECT_NE(Error("[server]\nlisten = \"127.0.0.1:1\"\n").find("no apps"), std::string::npos);

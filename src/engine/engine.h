@@ -1,7 +1,8 @@
 // Engine: wires the layers for one data directory, in the order data flows:
 // collect hands it validated events -> write-ahead log (durable) -> speed
-// layer (queryable) -> [seal -> lake]; queries go through the QueryService.
-// HTTP serving and the CLI both drive an Engine.
+// layer (queryable) -> seal -> lake (Parquet + manifest); queries go through
+// the QueryService, which reads the speed layer and the lake. HTTP serving
+// and the CLI both drive an Engine.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +11,10 @@
 #include <vector>
 
 #include "event/event.h"
+#include "lake/snapshot_holder.h"
+#include "lake/storage.h"
 #include "query/query_service.h"
+#include "seal/sealer.h"
 #include "speed/speed_layer.h"
 #include "util/status.h"
 #include "wal/log_writer.h"
@@ -22,6 +26,11 @@ struct EngineOptions {
   uint64_t memory_limit_bytes = 4ull << 30;  // speed layer bound
   bool sync = true;                          // fsync the log before acknowledging
   uint64_t wal_segment_bytes = 64ull << 20;
+  std::string lake_dir;                      // empty: DATA/lake
+  bool raw_tier = false;                     // keep raw/ NDJSON of sealed events
+  int seal_parallel = 1;                     // days a seal builds at once
+  uint64_t lake_cache_bytes = 2ull << 30;    // lake partitions kept loaded for queries
+  int64_t dedup_window_ms = 7LL * 24 * 3600 * 1000;
 };
 
 struct IngestResult {
@@ -35,7 +44,16 @@ struct EngineStats {
   uint64_t events_ingested = 0;    // durable and applied (new)
   uint64_t events_duplicate = 0;   // durable, dropped as insert_id repeats
   uint64_t replayed_records = 0;   // at open
+  uint64_t replayed_sealed = 0;    // events of replayed records already in the lake
   uint64_t replay_truncated_bytes = 0;
+  seal::SealStats sealed;          // since open
+  uint64_t seal_runs = 0;
+  uint64_t seal_failures = 0;
+  int64_t last_seal_ms = 0;        // when the last seal finished (0: none yet)
+  uint64_t lake_version = 0;       // manifest version queries read
+  uint64_t lake_files = 0;
+  uint64_t lake_bytes = 0;
+  query::QueryStats queries;
   wal::LogStats wal;
   speed::SpeedStats speed;
 };
@@ -52,6 +70,23 @@ class Engine {
   Status Ingest(const std::string& app_id, std::vector<Event> events, IngestResult* result);
 
   query::QueryService* queries() { return queries_.get(); }
+  // True while Ingest refuses for memory: a seal frees it.
+  bool OverMemoryLimit() const { return speed_->OverMemoryLimit(); }
+
+  // Seals the app's held events of UTC days [first_day, last_day] into the
+  // lake (seal/sealer.h), then trims the log of what no longer needs it.
+  Status SealDays(const std::string& app_id, int32_t first_day, int32_t last_day, seal::SealStats* stats);
+  // Seals, for every app, the days holding events of hours that ended at or
+  // before closed_before_ms.
+  Status SealClosed(int64_t closed_before_ms, seal::SealStats* stats);
+  // Rewrites the app's partitions of [first_day, last_day] from the raw tier.
+  Status RebuildFromRaw(const std::string& app_id, int32_t first_day, int32_t last_day, seal::SealStats* stats);
+  // Deletes lake files no retained manifest version lists, once older than
+  // min_age_ms.
+  Status SweepLake(int64_t min_age_ms);
+  // The lake version queries read now.
+  std::shared_ptr<const lake::Snapshot> lake_snapshot() const { return snapshots_.Get(); }
+  lake::Storage* lake_storage() { return lake_.get(); }
   EngineStats stats() const;
   // OK while ingest can make events durable (GET /healthz answers 503 else).
   Status health() const { return log_->health(); }
@@ -59,9 +94,17 @@ class Engine {
 
  private:
   Engine() = default;
+  // After a seal: every log segment before the oldest row still held (and
+  // older than the dedup window) goes.
+  Status TrimLog();
+  Status AfterSeal(const Status& st, const seal::SealStats& stats);
+
   EngineOptions options_;
+  std::unique_ptr<lake::Storage> lake_;
+  lake::SnapshotHolder snapshots_;
   std::unique_ptr<speed::SpeedLayer> speed_;
   std::unique_ptr<wal::LogWriter> log_;
+  std::unique_ptr<seal::Sealer> sealer_;
   std::unique_ptr<query::QueryService> queries_;
   struct Counters;
   std::unique_ptr<Counters> counters_;

@@ -30,13 +30,18 @@ struct EventFileInfo {
   int64_t max_time_ms = 0;
 };
 
-// REQUIRES: events sorted by EventLess (checked: InvalidArgument otherwise,
-// before anything is written).
+// user_numbers[i] is the number of events[i]'s user (Event::UserKey()) in
+// the app's user dictionary, written to the user_number column.
+// REQUIRES: events sorted by EventLess; user_numbers.size() == events.size();
+// every user number <= kMaxUserNumber (all checked: InvalidArgument
+// otherwise, before anything is written).
 Status WriteEventFile(std::unique_ptr<parquet::OutputFile> file, const EventsSchema& schema,
-                      std::span<const Event> events, const EventFileOptions& options, EventFileInfo* info);
+                      std::span<const Event> events, std::span<const uint32_t> user_numbers,
+                      const EventFileOptions& options, EventFileInfo* info);
 // Into a local file, made durable and visible at once (the writer's
 // "<path>.inprogress" then rename).
 Status WriteEventFile(const std::string& path, const EventsSchema& schema, std::span<const Event> events,
-                      const EventFileOptions& options, EventFileInfo* info);
+                      std::span<const uint32_t> user_numbers, const EventFileOptions& options,
+                      EventFileInfo* info);
 
 }  // namespace swell::lake

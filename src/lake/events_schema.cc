@@ -1,6 +1,8 @@
 #include "lake/events_schema.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <set>
 
 #include "util/json_writer.h"
@@ -13,11 +15,7 @@ using parquet::Value;
 
 namespace {
 
-enum class FieldType { kString, kDouble, kInt64, kJson };
-struct KnownField {
-  std::string_view name;
-  FieldType type;
-};
+using FieldType = KnownFieldType;
 
 // The top-level fields of an Amplitude event beyond the ones Event has
 // members for (the keys collect accepts), in column order.
@@ -51,20 +49,50 @@ int KnownIndex(std::string_view name) {
   return -1;
 }
 
-void AppendJsonValue(JsonWriter* w, const PropertyValue& v) {
-  switch (v.kind) {
-    case PropertyValue::Kind::kNull: w->Null(); break;
-    case PropertyValue::Kind::kBool: w->Bool(v.b); break;
-    case PropertyValue::Kind::kInt: w->Int(v.i); break;
-    case PropertyValue::Kind::kDouble: w->Double(v.d); break;
-    case PropertyValue::Kind::kString: w->String(v.s); break;
-    case PropertyValue::Kind::kJson: w->Raw(v.s); break;
-  }
-}
-
 Value StringOrNull(std::string_view s) { return s.empty() ? Value() : Value(s); }
 
 }  // namespace
+
+std::span<const KnownField> KnownFields() { return kKnownFields; }
+
+std::vector<std::string> FixedColumnNames() {
+  EventsSchema s;
+  (void)EventsSchema::Make({}, &s);
+  std::vector<std::string> names;
+  for (const auto& c : s.parquet_schema().columns()) names.push_back(c.name);
+  return names;
+}
+
+void AppendJsonValue(const PropertyValue& v, std::string* out) {
+  switch (v.kind) {
+    case PropertyValue::Kind::kNull: *out += "null"; break;
+    case PropertyValue::Kind::kBool: *out += v.b ? "true" : "false"; break;
+    case PropertyValue::Kind::kInt: {
+      char buf[24];
+      auto r = std::to_chars(buf, buf + sizeof buf, v.i);
+      out->append(buf, r.ptr);
+      break;
+    }
+    case PropertyValue::Kind::kDouble: {
+      // JSON has no NaN or infinity (and collect never produces them).
+      if (!std::isfinite(v.d)) {
+        *out += "null";
+        break;
+      }
+      // Shortest round-trip text, plus ".0" when that looks like an integer
+      // ("3", "-0", "18446744073709552000"): the kind must survive a re-parse,
+      // or a double 3.0 would come back as the integer 3.
+      char buf[32];
+      auto r = std::to_chars(buf, buf + sizeof buf, v.d);
+      std::string_view t(buf, static_cast<size_t>(r.ptr - buf));
+      out->append(t);
+      if (t.find_first_of(".eE") == std::string_view::npos) *out += ".0";
+      break;
+    }
+    case PropertyValue::Kind::kString: JsonWriter::AppendQuoted(out, v.s); break;
+    case PropertyValue::Kind::kJson: *out += v.s; break;
+  }
+}
 
 std::string PromotedColumn::ColumnName() const {
   return (source == Source::kEventProperty ? "ep_" : "up_") + key;
@@ -75,6 +103,7 @@ Status EventsSchema::Make(std::vector<PromotedColumn> promoted, EventsSchema* ou
   s.schema_.Add("event_type", ColumnType::kString, Repetition::kRequired)
       .Add("user_id", ColumnType::kString)
       .Add("device_id", ColumnType::kString)
+      .Add("user_number", ColumnType::kInt32, Repetition::kRequired)
       .Add("insert_id", ColumnType::kString)
       .Add("time", ColumnType::kTimestampMillis, Repetition::kRequired)
       .Add("arrival", ColumnType::kTimestampMillis, Repetition::kRequired)
@@ -105,18 +134,29 @@ Status EventsSchema::Make(std::vector<PromotedColumn> promoted, EventsSchema* ou
   return Status::OK();
 }
 
-std::string PropertiesToJson(const std::vector<Property>& props) {
-  JsonWriter w;
-  w.BeginObject();
-  for (const Property& p : props) {
-    w.Key(p.key);
-    AppendJsonValue(&w, p.value);
+namespace {
+std::string ObjectJson(std::span<const Property* const> props) {
+  std::string out = "{";
+  for (size_t i = 0; i < props.size(); ++i) {
+    if (i > 0) out += ',';
+    JsonWriter::AppendQuoted(&out, props[i]->key);
+    out += ':';
+    AppendJsonValue(props[i]->value, &out);
   }
-  w.EndObject();
-  return w.Take();
+  out += '}';
+  return out;
+}
+}  // namespace
+
+std::string PropertiesToJson(const std::vector<Property>& props) {
+  std::vector<const Property*> ptrs;
+  ptrs.reserve(props.size());
+  for (const Property& p : props) ptrs.push_back(&p);
+  return ObjectJson(ptrs);
 }
 
-void EventsSchema::ToRow(const Event& ev, std::deque<std::string>* scratch, std::vector<Value>* row) const {
+void EventsSchema::ToRow(const Event& ev, uint32_t user_number, std::deque<std::string>* scratch,
+                         std::vector<Value>* row) const {
   row->clear();
   row->reserve(schema_.num_columns());
   scratch->clear();
@@ -125,6 +165,7 @@ void EventsSchema::ToRow(const Event& ev, std::deque<std::string>* scratch, std:
   row->push_back(Value(std::string_view(ev.event_type)));
   row->push_back(StringOrNull(ev.user_id));
   row->push_back(StringOrNull(ev.device_id));
+  row->push_back(Value(static_cast<int32_t>(user_number)));
   row->push_back(StringOrNull(ev.insert_id));
   row->push_back(Value(ev.time_ms));
   row->push_back(Value(ev.arrival_ms));
@@ -154,10 +195,12 @@ void EventsSchema::ToRow(const Event& ev, std::deque<std::string>* scratch, std:
         if (v.kind == PropertyValue::Kind::kInt) cell = v.i;
         break;
       case FieldType::kJson:
-        if (v.kind != PropertyValue::Kind::kNull) {
-          JsonWriter w;
-          AppendJsonValue(&w, v);
-          cell = keep(w.Take());
+        if (v.kind == PropertyValue::Kind::kJson) {
+          cell = std::string_view(v.s);
+        } else if (v.kind != PropertyValue::Kind::kNull) {
+          std::string json;
+          AppendJsonValue(v, &json);
+          cell = keep(std::move(json));
         }
         break;
     }
@@ -165,14 +208,7 @@ void EventsSchema::ToRow(const Event& ev, std::deque<std::string>* scratch, std:
   if (others.empty()) {
     row->push_back(Value());
   } else {
-    JsonWriter w;
-    w.BeginObject();
-    for (const Property* p : others) {
-      w.Key(p->key);
-      AppendJsonValue(&w, p->value);
-    }
-    w.EndObject();
-    row->push_back(keep(w.Take()));
+    row->push_back(keep(ObjectJson(others)));
   }
   row->push_back(keep(PropertiesToJson(ev.event_properties)));
   row->push_back(keep(PropertiesToJson(ev.user_properties)));

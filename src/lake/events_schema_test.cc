@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <limits>
 #include <random>
 
 #include "lake/event_file_writer.h"
@@ -54,6 +55,11 @@ TEST(EventsSchema, MapsAnEventOntoTypedColumns) {
   EXPECT_EQ(ps.column(EventsSchema::kUserIdColumn).name, "user_id");
   EXPECT_EQ(ps.column(EventsSchema::kTimeColumn).name, "time");
   EXPECT_EQ(ps.column(EventsSchema::kTimeColumn).type, parquet::ColumnType::kTimestampMillis);
+  EXPECT_EQ(ps.column(EventsSchema::kDeviceIdColumn).name, "device_id");
+  EXPECT_EQ(ps.column(EventsSchema::kInsertIdColumn).name, "insert_id");
+  EXPECT_EQ(ps.column(EventsSchema::kArrivalColumn).name, "arrival");
+  EXPECT_EQ(ps.column(EventsSchema::kSessionIdColumn).name, "session_id");
+  EXPECT_EQ(ps.column(EventsSchema::kFirstKnownFieldColumn).name, KnownFields()[0].name);
   EXPECT_EQ(ps.column(Col(schema, "arrival")).type, parquet::ColumnType::kTimestampMillis);
   EXPECT_EQ(ps.column(Col(schema, "revenue")).type, parquet::ColumnType::kDouble);
   EXPECT_EQ(ps.column(Col(schema, "quantity")).type, parquet::ColumnType::kInt64);
@@ -63,13 +69,17 @@ TEST(EventsSchema, MapsAnEventOntoTypedColumns) {
   Event ev = Sample();
   std::deque<std::string> scratch;
   std::vector<Value> row;
-  schema.ToRow(ev, &scratch, &row);
+  schema.ToRow(ev, 7, &scratch, &row);
   ASSERT_EQ(row.size(), ps.num_columns());
   auto str = [&](const std::string& c) { return std::get<std::string_view>(row[Col(schema, c)]); };
   auto null = [&](const std::string& c) { return std::holds_alternative<std::monostate>(row[Col(schema, c)]); };
   EXPECT_EQ(str("event_type"), "Purchase");
   EXPECT_EQ(str("user_id"), "alice");
   EXPECT_TRUE(null("device_id"));  // empty is null, not ""
+  EXPECT_EQ(ps.column(EventsSchema::kUserNumberColumn).name, "user_number");
+  EXPECT_EQ(ps.column(EventsSchema::kUserNumberColumn).type, parquet::ColumnType::kInt32);
+  EXPECT_FALSE(ps.column(EventsSchema::kUserNumberColumn).nullable());
+  EXPECT_EQ(std::get<int32_t>(row[EventsSchema::kUserNumberColumn]), 7);
   EXPECT_TRUE(null("insert_id"));
   EXPECT_TRUE(null("session_id"));  // -1: no session
   EXPECT_EQ(std::get<int64_t>(row[Col(schema, "time")]), 1714521600123);
@@ -88,6 +98,25 @@ TEST(EventsSchema, MapsAnEventOntoTypedColumns) {
   EXPECT_TRUE(null("ep_n"));  // 2.5 is not an int64: null here, kept in the JSON
   EXPECT_EQ(std::get<int64_t>(row[Col(schema, "up_age")]), 41);
   EXPECT_TRUE(null("up_missing"));
+}
+
+TEST(EventsSchema, JsonValuesKeepTheirKind) {
+  auto json = [](const PropertyValue& v) {
+    std::string out;
+    AppendJsonValue(v, &out);
+    return out;
+  };
+  EXPECT_EQ(json(PropertyValue::Double(3.0)), "3.0");
+  EXPECT_EQ(json(PropertyValue::Double(-0.0)), "-0.0");
+  EXPECT_EQ(json(PropertyValue::Double(2.5)), "2.5");
+  EXPECT_EQ(json(PropertyValue::Double(1e300)), "1e+300");
+  EXPECT_EQ(json(PropertyValue::Double(18446744073709551616.0)), "18446744073709551616.0");
+  EXPECT_EQ(json(PropertyValue::Double(std::numeric_limits<double>::quiet_NaN())), "null");
+  EXPECT_EQ(json(PropertyValue::Int(3)), "3");
+  EXPECT_EQ(json(PropertyValue::Int(INT64_MIN)), "-9223372036854775808");
+  EXPECT_EQ(json(PropertyValue::Json("[1, 2]")), "[1, 2]");  // verbatim
+  EXPECT_EQ(json(PropertyValue::String("a\"b")), "\"a\\\"b\"");
+  EXPECT_EQ(PropertiesToJson({}), "{}");
 }
 
 TEST(EventsSchema, RefusesBadPromotions) {
@@ -132,13 +161,20 @@ TEST(EventFileWriter, RefusesUnsortedRowsAndReportsTheFile) {
   Event a = Sample(), b = Sample();
   b.time_ms -= 10;
   std::vector<Event> events = {a, b};
+  std::vector<uint32_t> numbers = {0, 0};
   EventFileInfo info;
   std::string path = dir.path() + "/x.parquet";
-  EXPECT_TRUE(WriteEventFile(path, schema, events, {}, &info).IsInvalidArgument());
+  EXPECT_TRUE(WriteEventFile(path, schema, events, numbers, {}, &info).IsInvalidArgument());
   struct stat st;
   EXPECT_NE(::stat(path.c_str(), &st), 0);  // nothing left behind
   SortEventsForLake(&events);
-  ASSERT_TRUE(WriteEventFile(path, schema, events, {}, &info).ok());
+  // One user number per event, each fitting the INT32 column.
+  std::vector<uint32_t> one = {0};
+  EXPECT_TRUE(WriteEventFile(path, schema, events, one, {}, &info).IsInvalidArgument());
+  std::vector<uint32_t> huge = {0, kMaxUserNumber + 1};
+  EXPECT_TRUE(WriteEventFile(path, schema, events, huge, {}, &info).IsInvalidArgument());
+  EXPECT_NE(::stat(path.c_str(), &st), 0);
+  ASSERT_TRUE(WriteEventFile(path, schema, events, numbers, {}, &info).ok());
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_EQ(info.size, static_cast<uint64_t>(st.st_size));
   EXPECT_EQ(info.rows, 2u);

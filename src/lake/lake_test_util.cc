@@ -41,6 +41,7 @@ Status WritePart(Storage* storage, FileKind kind, const std::string& app, const 
     case FileKind::kEvents: SWELL_RETURN_IF_ERROR(EventsFileKey(date, app, name, &f.key)); break;
     case FileKind::kSets: SWELL_RETURN_IF_ERROR(SetsFileKey(date, app, name, &f.key)); break;
     case FileKind::kUsers: SWELL_RETURN_IF_ERROR(UsersFileKey(app, name, &f.key)); break;
+    case FileKind::kRaw: SWELL_RETURN_IF_ERROR(RawFileKey(app, date, 13, name, &f.key)); break;
   }
   std::string content = "PAR1 " + tag + " " + f.key;
   SWELL_RETURN_IF_ERROR(storage->Put(f.key, content));

@@ -15,6 +15,7 @@ std::string_view FileKindName(FileKind kind) {
     case FileKind::kEvents: return "events";
     case FileKind::kSets: return "sets";
     case FileKind::kUsers: return "users";
+    case FileKind::kRaw: return "raw";
   }
   return "events";
 }
@@ -23,6 +24,7 @@ bool ParseFileKind(std::string_view name, FileKind* kind) {
   if (name == "events") *kind = FileKind::kEvents;
   else if (name == "sets") *kind = FileKind::kSets;
   else if (name == "users") *kind = FileKind::kUsers;
+  else if (name == "raw") *kind = FileKind::kRaw;
   else return false;
   return true;
 }
@@ -311,6 +313,21 @@ bool ParseLakeKey(std::string_view key, LakeKey* out) {
   if (!ParseFileKind(key.substr(0, slash), &out->kind)) return false;
   std::string_view rest = key.substr(slash + 1);
   out->date.clear();
+  out->hour = -1;
+  if (out->kind == FileKind::kRaw) {
+    // raw/app_id=APP/date=YYYY-MM-DD/hour=HH/NAME
+    int32_t days;
+    std::string hour;
+    if (!TakePartition(&rest, "app_id", &out->app_id) || out->app_id.empty()) return false;
+    if (!TakePartition(&rest, "date", &out->date) || !ParseDate(out->date, &days)) return false;
+    if (!TakePartition(&rest, "hour", &hour) || hour.size() != 2 || hour[0] < '0' || hour[0] > '2' ||
+        hour[1] < '0' || hour[1] > '9' || (hour[0] - '0') * 10 + (hour[1] - '0') > 23)
+      return false;
+    out->hour = (hour[0] - '0') * 10 + (hour[1] - '0');
+    if (!CheckFileName(rest).ok()) return false;
+    out->file_name = std::string(rest);
+    return true;
+  }
   if (out->kind != FileKind::kUsers) {
     int32_t days;
     if (!TakePartition(&rest, "date", &out->date) || !ParseDate(out->date, &days)) return false;

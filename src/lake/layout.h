@@ -24,8 +24,8 @@
 namespace swell::lake {
 
 // What a lake file holds. The names are the top-level directories.
-enum class FileKind { kEvents, kSets, kUsers };
-std::string_view FileKindName(FileKind kind);  // "events", "sets", "users"
+enum class FileKind { kEvents, kSets, kUsers, kRaw };
+std::string_view FileKindName(FileKind kind);  // "events", "sets", "users", "raw"
 bool ParseFileKind(std::string_view name, FileKind* kind);
 
 // Hive's escaping of a partition value: the bytes 0x00..0x1F, 0x7F and
@@ -62,14 +62,16 @@ Status RawFileKey(std::string_view app_id, std::string_view date, int hour, std:
 // "part-" + id + ".parquet"
 std::string PartFileName(std::string_view id);
 
-// The parts of a key under events/, sets/ or users/ (date empty for users).
+// The parts of a key under events/, sets/, users/ or raw/ (date empty for
+// users; hour only for raw, -1 otherwise).
 struct LakeKey {
   FileKind kind = FileKind::kEvents;
   std::string date;
   std::string app_id;  // unescaped
+  int hour = -1;
   std::string file_name;
 };
-// Parses a key produced by EventsFileKey/SetsFileKey/UsersFileKey; false for
+// Parses a key produced by EventsFileKey/SetsFileKey/UsersFileKey/RawFileKey; false for
 // anything else (including a partition value that does not re-escape to the
 // same text, so every key has exactly one spelling).
 bool ParseLakeKey(std::string_view key, LakeKey* out);

@@ -112,6 +112,16 @@ TEST(LakeKeys, RefusesBadParts) {
   EXPECT_TRUE(RawFileKey("a", "2024-05-01", 24, "x.ndjson.zst", &key).IsInvalidArgument());
   ASSERT_TRUE(RawFileKey("a/b", "2024-05-01", 7, "x.ndjson.zst", &key).ok());
   EXPECT_EQ(key, "raw/app_id=a%2Fb/date=2024-05-01/hour=07/x.ndjson.zst");
+  LakeKey parsed;
+  ASSERT_TRUE(ParseLakeKey(key, &parsed));
+  EXPECT_EQ(parsed.kind, FileKind::kRaw);
+  EXPECT_EQ(parsed.app_id, "a/b");
+  EXPECT_EQ(parsed.date, "2024-05-01");
+  EXPECT_EQ(parsed.hour, 7);
+  EXPECT_EQ(parsed.file_name, "x.ndjson.zst");
+  EXPECT_FALSE(ParseLakeKey("raw/app_id=a/date=2024-05-01/hour=24/x", &parsed));
+  EXPECT_FALSE(ParseLakeKey("raw/app_id=a/date=2024-05-01/hour=7/x", &parsed));
+  EXPECT_FALSE(ParseLakeKey("raw/date=2024-05-01/app_id=a/hour=07/x", &parsed));
 }
 
 TEST(LakeKeys, ParseRefusesForeignAndNonCanonicalKeys) {

@@ -98,6 +98,7 @@ std::string Manifest::Encode(const Snapshot& s) {
     w.Key("rows").Uint(f.rows);
     w.Key("min_time_ms").Int(f.min_time_ms);
     w.Key("max_time_ms").Int(f.max_time_ms);
+    if (f.sealed_lsn != 0) w.Key("sealed_lsn").Uint(f.sealed_lsn);
     w.EndObject();
   }
   w.EndArray();
@@ -156,6 +157,9 @@ Status Manifest::Decode(std::string_view text, Snapshot* out) {
         e["min_time_ms"].get_int64().get(f.min_time_ms) != simdjson::SUCCESS ||
         e["max_time_ms"].get_int64().get(f.max_time_ms) != simdjson::SUCCESS)
       return bad("file numbers");
+    if (auto lsn = e["sealed_lsn"]; lsn.error() != simdjson::NO_SUCH_FIELD &&
+                                    lsn.get_uint64().get(f.sealed_lsn) != simdjson::SUCCESS)
+      return bad("file sealed_lsn");
     f.app_id = std::string(app);
     f.date = std::string(date);
     f.key = std::string(key);
@@ -345,7 +349,7 @@ Status Manifest::SweepOrphans(Storage* storage, const Snapshot& snapshot, const 
     SWELL_RETURN_IF_ERROR(storage->Delete(key));
     ++st->deleted_versions;
   }
-  for (std::string_view prefix : {"events/", "sets/", "users/"}) {
+  for (std::string_view prefix : {"events/", "sets/", "users/", "raw/"}) {
     std::vector<ObjectInfo> objects;
     SWELL_RETURN_IF_ERROR(storage->ListObjects(prefix, &objects));
     for (const ObjectInfo& o : objects) {

@@ -41,6 +41,11 @@ struct LakeFile {
   // without event times).
   int64_t min_time_ms = 0;
   int64_t max_time_ms = 0;
+  // For events files: every log record of the app with lsn <= sealed_lsn
+  // whose events belong to this day is in the partition (so a replay of the
+  // log after a restart skips them). 0 for other kinds and for files not
+  // built from the log.
+  uint64_t sealed_lsn = 0;
 
   bool operator==(const LakeFile&) const = default;
 };

@@ -89,6 +89,19 @@ TEST_F(ManifestTest, CommitWritesAVersionAndCurrent) {
   EXPECT_EQ(snap.Find("events/nope"), nullptr);
 }
 
+TEST_F(ManifestTest, SealedLsnAndRawFilesRoundTrip) {
+  LakeFile a = Part("web", "2024-05-01"), r = Part("web", "2024-05-01", FileKind::kRaw);
+  a.sealed_lsn = 1234;
+  EXPECT_EQ(CommitOk(0, {{a, r}, {}, 0}), 1u);
+  Snapshot snap = LoadOk();
+  ASSERT_NE(snap.Find(a.key), nullptr);
+  EXPECT_EQ(snap.Find(a.key)->sealed_lsn, 1234u);
+  ASSERT_NE(snap.Find(r.key), nullptr);
+  EXPECT_EQ(snap.Find(r.key)->kind, FileKind::kRaw);
+  EXPECT_EQ(snap.Find(r.key)->sealed_lsn, 0u);
+  EXPECT_EQ(snap.Select(FileKind::kRaw, "web", "2024-05-01", "2024-05-01").size(), 1u);
+}
+
 TEST_F(ManifestTest, SelectPicksKindAppAndDateRange) {
   LakeFile a = Part("web", "2024-04-30"), b = Part("web", "2024-05-01"), c = Part("web", "2024-05-31"),
            d = Part("web", "2024-06-01"), other_app = Part("web2", "2024-05-02"),
@@ -300,15 +313,15 @@ TEST_F(ManifestTest, SweepRemovesOrphansKeepsLiveAndYoung) {
   SweepStats stats;
   ASSERT_TRUE(Manifest::SweepOrphans(store_.get(), snap, opts, &stats).ok());
   EXPECT_EQ(stats.deleted_files, 0);
-  EXPECT_EQ(stats.kept_young, 2);
+  EXPECT_EQ(stats.kept_young, 3);
   opts.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::system_clock::now().time_since_epoch()).count() + 120'000;
   ASSERT_TRUE(Manifest::SweepOrphans(store_.get(), snap, opts, &stats).ok());
-  EXPECT_EQ(stats.deleted_files, 2);
+  // The raw tier is listed by the manifest too: an unlisted raw file is an orphan.
+  EXPECT_EQ(stats.deleted_files, 3);
   std::vector<std::string> keys;
   ASSERT_TRUE(store_->List("", &keys).ok());
-  std::vector<std::string> want = {"_manifest/CURRENT", ManifestVersionKey(1), a.key, b.key,
-                                   "raw/app_id=web/date=2024-05-01/hour=00/x.ndjson.zst"};
+  std::vector<std::string> want = {"_manifest/CURRENT", ManifestVersionKey(1), a.key, b.key};
   std::sort(want.begin(), want.end());
   EXPECT_EQ(keys, want);
   EXPECT_FALSE(FileExists(Path(orphan.key)));

@@ -76,11 +76,30 @@ std::string StatisticsBuilder::Encode(bool min) const {
       out.assign(reinterpret_cast<const char*>(&v), 8);
       break;
     }
-    default:
-      out = min ? bytes_min_ : bytes_max_;
+    default: {
+      const std::string& v = min ? bytes_min_ : bytes_max_;
+      if (v.size() <= kMaxBoundBytes) {
+        out = v;
+      } else if (min) {
+        out = v.substr(0, kMaxBoundBytes);
+      } else {
+        // The shortest prefix raised by one in its last byte that is not
+        // 0xFF bounds every value with v's first bytes; all 0xFF: keep v.
+        out = v.substr(0, kMaxBoundBytes);
+        while (!out.empty() && static_cast<unsigned char>(out.back()) == 0xFF) out.pop_back();
+        if (out.empty()) out = v;
+        else out.back() = static_cast<char>(static_cast<unsigned char>(out.back()) + 1);
+      }
       break;
+    }
   }
   return out;
+}
+
+bool StatisticsBuilder::Exact(bool min) const {
+  if (physical_ != Type::BYTE_ARRAY) return true;
+  const std::string& v = min ? bytes_min_ : bytes_max_;
+  return v.size() <= kMaxBoundBytes || Encode(min) == v;
 }
 
 std::string StatisticsBuilder::EncodedMin() const { return Encode(true); }
@@ -94,8 +113,8 @@ int StatisticsBuilder::Compare(bool min, const StatisticsBuilder& other) const {
       return a < b ? -1 : (a > b ? 1 : 0);
     }
     case Type::BYTE_ARRAY: {
-      const std::string& a = min ? bytes_min_ : bytes_max_;
-      const std::string& b = min ? other.bytes_min_ : other.bytes_max_;
+      // The bounds as written: cut bounds can order differently.
+      std::string a = Encode(min), b = other.Encode(min);
       int c = std::string_view(a).compare(b);
       return c < 0 ? -1 : (c > 0 ? 1 : 0);
     }
@@ -121,8 +140,8 @@ Statistics StatisticsBuilder::ToThrift() const {
   if (has_min_max_) {
     s.min_value = EncodedMin();
     s.max_value = EncodedMax();
-    s.is_min_value_exact = true;
-    s.is_max_value_exact = true;
+    s.is_min_value_exact = Exact(true);
+    s.is_max_value_exact = Exact(false);
     if (physical_ != Type::BYTE_ARRAY) {
       s.min = s.min_value;
       s.max = s.max_value;

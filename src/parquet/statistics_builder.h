@@ -15,6 +15,12 @@ namespace swell::parquet {
 
 class StatisticsBuilder {
  public:
+  // BYTE_ARRAY bounds longer than this are cut (as parquet-mr cuts its
+  // column index): the min to a prefix, the max to a prefix with its last
+  // byte raised, so they stay bounds while a footer of huge values (bitmaps,
+  // JSON) stays small. The statistics then say the bounds are not exact.
+  static constexpr size_t kMaxBoundBytes = 64;
+
   // REQUIRES: physical is BOOLEAN, INT32, INT64, DOUBLE or BYTE_ARRAY.
   explicit StatisticsBuilder(Type physical) : physical_(physical) {}
 
@@ -33,7 +39,7 @@ class StatisticsBuilder {
   // False when every value was null (or NaN): there are no bounds.
   bool has_min_max() const { return has_min_max_; }
   // Bounds PLAIN encoded without a length prefix, as Statistics and
-  // ColumnIndex carry them. Zero bounds of doubles are written as -0.0 (min)
+  // ColumnIndex carry them (BYTE_ARRAY ones cut to kMaxBoundBytes). Zero bounds of doubles are written as -0.0 (min)
   // and +0.0 (max) so that either zero is covered.
   // REQUIRES: has_min_max().
   std::string EncodedMin() const;
@@ -60,6 +66,8 @@ class StatisticsBuilder {
     }
   }
   std::string Encode(bool min) const;
+  // Whether Encode(min) is the exact bound rather than a cut one.
+  bool Exact(bool min) const;
   int Compare(bool min, const StatisticsBuilder& other) const;
 
   Type physical_;

@@ -1,12 +1,16 @@
 #include "query/query_service.h"
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <vector>
 
 #include <roaring/roaring.hh>
 
+#include "lake/snapshot_holder.h"
+#include "query/lake_scan.h"
+#include "query/partition_cache.h"
 #include "query/query_request.h"
 #include "query/segmentation.h"
 #include "query/time_buckets.h"
@@ -21,7 +25,22 @@ namespace {
 
 class QueryServiceImpl : public QueryService {
  public:
-  explicit QueryServiceImpl(speed::SpeedLayer* speed) : speed_(speed) {}
+  QueryServiceImpl(speed::SpeedLayer* speed, LakeAccess lake) : speed_(speed), lake_(lake) {
+    if (lake_.storage) cache_ = std::make_unique<PartitionCache>(lake_.storage, lake_.cache_bytes);
+  }
+
+  QueryStats stats() const override {
+    QueryStats s;
+    s.partitions_from_sets = from_sets_.load(std::memory_order_relaxed);
+    s.partitions_scanned = scanned_.load(std::memory_order_relaxed);
+    if (cache_) {
+      PartitionCacheStats c = cache_->stats();
+      s.partition_cache_hits = c.hits;
+      s.partition_cache_misses = c.misses;
+      s.partition_cache_bytes = c.bytes;
+    }
+    return s;
+  }
 
   Status Segmentation(const std::string& app_id, std::string_view request_json, std::string* response_json) override {
     SegmentationRequest req;
@@ -31,11 +50,23 @@ class QueryServiceImpl : public QueryService {
     TimeBuckets buckets;
     SWELL_RETURN_IF_ERROR(TimeBuckets::Make(req.interval, tz, req.from, req.to_exclusive, &buckets));
     SegmentationPartial partial;
+    // The lake version is taken while the app is held, so that it and the
+    // speed layer's rows are of one moment (SpeedLayer::EvictSealed).
+    std::shared_ptr<const lake::Snapshot> snapshot;
     Status st = speed_->ReadApp(app_id, [&](const speed::AppState& app) {
+      snapshot = Snapshot();
       ScanSpeedLayer(req, buckets, app, &partial);
       return Status::OK();
     });
     if (!st.ok() && !st.IsNotFound()) return st;
+    if (st.IsNotFound()) snapshot = Snapshot();
+    if (snapshot) {
+      LakeScanStats lake_stats;
+      SWELL_RETURN_IF_ERROR(ScanLakeSegmentation(req, buckets, app_id, *snapshot, cache_.get(),
+                                                 &partial, &lake_stats));
+      from_sets_.fetch_add(lake_stats.partitions_from_sets, std::memory_order_relaxed);
+      scanned_.fetch_add(lake_stats.partitions_scanned, std::memory_order_relaxed);
+    }
     *response_json = RenderSegmentation(req, buckets, partial);
     return Status::OK();
   }
@@ -46,7 +77,9 @@ class QueryServiceImpl : public QueryService {
       Roaring users;
     };
     std::map<std::string, Counts> by_name;
+    std::shared_ptr<const lake::Snapshot> snapshot;
     Status st = speed_->ReadApp(app_id, [&](const speed::AppState& app) {
+      snapshot = Snapshot();
       // From the all-users set of each name and hour: no row is read.
       for (uint32_t name = 0; name < app.names().size(); ++name) {
         Counts c;
@@ -64,6 +97,16 @@ class QueryServiceImpl : public QueryService {
       return Status::OK();
     });
     if (!st.ok() && !st.IsNotFound()) return st;
+    if (st.IsNotFound()) snapshot = Snapshot();
+    if (snapshot) {
+      std::map<std::string, EventNameCounts> sealed;
+      SWELL_RETURN_IF_ERROR(LakeEventNames(app_id, *snapshot, cache_.get(), &sealed));
+      for (auto& [name, counts] : sealed) {
+        Counts& c = by_name[name];
+        c.totals += counts.totals;
+        c.users |= counts.users;
+      }
+    }
     std::vector<std::pair<const std::string*, const Counts*>> rows;
     for (const auto& [name, c] : by_name) rows.emplace_back(&name, &c);
     std::stable_sort(rows.begin(), rows.end(),
@@ -95,15 +138,23 @@ class QueryServiceImpl : public QueryService {
     return Status::OK();
   }
 
+  // The version queries read now, or null without a lake.
+  std::shared_ptr<const lake::Snapshot> Snapshot() const {
+    return lake_.storage && lake_.snapshots ? lake_.snapshots->Get() : nullptr;
+  }
+
   speed::SpeedLayer* speed_;
+  LakeAccess lake_;
+  std::unique_ptr<PartitionCache> cache_;
+  std::atomic<uint64_t> from_sets_{0}, scanned_{0};
   std::mutex zones_mu_;
   std::map<std::string, std::shared_ptr<const TimeZone>> zones_;
 };
 
 }  // namespace
 
-std::unique_ptr<QueryService> QueryService::Create(speed::SpeedLayer* speed) {
-  return std::make_unique<QueryServiceImpl>(speed);
+std::unique_ptr<QueryService> QueryService::Create(speed::SpeedLayer* speed, LakeAccess lake) {
+  return std::make_unique<QueryServiceImpl>(speed, lake);
 }
 
 }  // namespace swell::query

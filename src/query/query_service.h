@@ -13,13 +13,33 @@
 namespace swell::speed {
 class SpeedLayer;
 }
+namespace swell::lake {
+class Storage;
+class SnapshotHolder;
+}
 
 namespace swell::query {
 
+// Where sealed data is: the lake's storage and the version queries read.
+struct LakeAccess {
+  lake::Storage* storage = nullptr;
+  lake::SnapshotHolder* snapshots = nullptr;
+  uint64_t cache_bytes = 2ull << 30;  // lake partitions kept loaded (PartitionCache)
+};
+
+struct QueryStats {
+  uint64_t partitions_from_sets = 0;
+  uint64_t partitions_scanned = 0;
+  uint64_t partition_cache_hits = 0;
+  uint64_t partition_cache_misses = 0;
+  uint64_t partition_cache_bytes = 0;
+};
+
 class QueryService {
  public:
-  // REQUIRES: speed outlives the service.
-  static std::unique_ptr<QueryService> Create(speed::SpeedLayer* speed);
+  // Queries read the speed layer and, when lake.storage is set, the lake.
+  // REQUIRES: speed and the lake's parts outlive the service.
+  static std::unique_ptr<QueryService> Create(speed::SpeedLayer* speed, LakeAccess lake = {});
   virtual ~QueryService() = default;
 
   // POST /api/v1/segmentation. InvalidArgument (-> HTTP 400) names the bad
@@ -28,6 +48,8 @@ class QueryService {
                               std::string* response_json) = 0;
   // GET /api/v1/events: event names with counts.
   virtual Status EventNames(const std::string& app_id, std::string* response_json) = 0;
+
+  virtual QueryStats stats() const = 0;
 };
 
 }  // namespace swell::query

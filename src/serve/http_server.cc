@@ -96,12 +96,14 @@ HttpServer::HttpServer(Engine* engine, const config::Config& config, HttpServerO
                                  [&] {
                                    collect::IngestLimits l;
                                    l.max_events = config.limits.max_events_per_request;
+                                   l.max_event_age_ms = config.lake.max_event_age_days * 86'400'000;
                                    return l;
                                  }()},
               IngestRouteOptions{config.limits.max_batch_body_bytes, 2 * config.limits.max_batch_body_bytes,
                                  [&] {
                                    collect::IngestLimits l;
                                    l.max_events = config.limits.max_events_per_batch_request;
+                                   l.max_event_age_ms = config.lake.max_event_age_days * 86'400'000;
                                    return l;
                                  }()}),
       query_(engine, &keys_, 1ull << 20) {

@@ -121,6 +121,32 @@ std::string HttpMetrics::Render(const EngineStats& s) const {
   Header(&out, "swell_wal_segments", "gauge", "Live write-ahead log segment files.");
   line("swell_wal_segments", "", std::to_string(s.wal.segments));
 
+  Header(&out, "swell_seal_runs_total", "counter", "Seal rounds run since start (timer, pressure or by hand).");
+  line("swell_seal_runs_total", "", std::to_string(s.seal_runs));
+  Header(&out, "swell_seal_failures_total", "counter", "Seal rounds that ended in an error since start.");
+  line("swell_seal_failures_total", "", std::to_string(s.seal_failures));
+  Header(&out, "swell_sealed_partitions_total", "counter", "App-days committed to the lake since start.");
+  line("swell_sealed_partitions_total", "", std::to_string(s.sealed.partitions));
+  Header(&out, "swell_sealed_events_total", "counter", "Events moved from the speed layer into the lake since start.");
+  line("swell_sealed_events_total", "", std::to_string(s.sealed.events_sealed));
+  Header(&out, "swell_seal_last_timestamp_seconds", "gauge", "When the last seal round finished (0: none yet).");
+  line("swell_seal_last_timestamp_seconds", "", fmt::format("{:.3f}", s.last_seal_ms / 1000.0));
+  Header(&out, "swell_lake_version", "gauge", "Manifest version queries read.");
+  line("swell_lake_version", "", std::to_string(s.lake_version));
+  Header(&out, "swell_lake_files", "gauge", "Files the current manifest version lists.");
+  line("swell_lake_files", "", std::to_string(s.lake_files));
+  Header(&out, "swell_lake_bytes", "gauge", "Bytes of the files the current manifest version lists.");
+  line("swell_lake_bytes", "", std::to_string(s.lake_bytes));
+  Header(&out, "swell_query_partitions_total", "counter",
+         "Lake partitions queries read, by how: from the sets/ files or by scanning events.");
+  line("swell_query_partitions_total", "source=\"sets\"", std::to_string(s.queries.partitions_from_sets));
+  line("swell_query_partitions_total", "source=\"events\"", std::to_string(s.queries.partitions_scanned));
+  Header(&out, "swell_partition_cache_requests_total", "counter", "Loaded lake partitions asked for, by result.");
+  line("swell_partition_cache_requests_total", "result=\"hit\"", std::to_string(s.queries.partition_cache_hits));
+  line("swell_partition_cache_requests_total", "result=\"miss\"", std::to_string(s.queries.partition_cache_misses));
+  Header(&out, "swell_partition_cache_bytes", "gauge", "Memory held by loaded lake partitions.");
+  line("swell_partition_cache_bytes", "", std::to_string(s.queries.partition_cache_bytes));
+
   Header(&out, "swell_wal_fsync_seconds", "histogram",
          "Latency of write-ahead log fsyncs (one per commit group).");
   uint64_t cumulative = 0;

@@ -21,13 +21,22 @@ Status AppState::Open(const std::string& app_id, const std::string& dict_path, i
   return Status::OK();
 }
 
-Status AppState::Apply(const std::vector<Event>& events, ApplyResult* result) {
-  for (const Event& e : events) {
+Status AppState::Apply(const std::vector<Event>& events, uint64_t lsn, ApplyResult* result) {
+  if (lsn > last_lsn_) last_lsn_ = lsn;
+  for (size_t i = 0; i < events.size(); ++i) {
+    const Event& e = events[i];
     if (!e.insert_id.empty() && dedup_.CheckAndInsert(e.insert_id, e.arrival_ms)) {
       result->duplicates++;
       continue;
     }
-    AddRow(e);
+    if (!sealed_watermark_.empty()) {
+      auto it = sealed_watermark_.find(static_cast<int32_t>(FloorDiv(e.time_ms, 86'400'000)));
+      if (it != sealed_watermark_.end() && lsn <= it->second) {
+        result->sealed++;
+        continue;
+      }
+    }
+    AddRow(e, users_->GetOrAdd(e.UserKey()), lsn, static_cast<uint32_t>(i));
     result->applied++;
   }
   // The batch is durable in the log and its rows are queryable, so a failed
@@ -38,7 +47,56 @@ Status AppState::Apply(const std::vector<Event>& events, ApplyResult* result) {
   return Status::OK();
 }
 
-void AppState::AddRow(const Event& e) {
+void AppState::AddSealedRow(const Event& e, uint32_t user_number) { AddRow(e, user_number, 0, 0); }
+
+void AppState::SetSealedWatermark(int32_t day, uint64_t lsn) {
+  uint64_t& w = sealed_watermark_[day];
+  if (lsn > w) w = lsn;
+}
+
+void AppState::CollectRows(int64_t first_hour, int64_t end_hour, uint64_t max_lsn,
+                           std::vector<RowLocator>* rows) const {
+  for (auto it = hours_.lower_bound(first_hour); it != hours_.end() && it->first < end_hour; ++it) {
+    const HourBuffer& buf = *it->second;
+    for (size_t r = 0; r < buf.rows(); ++r)
+      if (buf.lsn(r) <= max_lsn) rows->push_back({buf.lsn(r), buf.batch_index(r), buf.user(r)});
+  }
+}
+
+uint64_t AppState::EvictSealed(int64_t first_hour, int64_t end_hour, uint64_t max_lsn) {
+  uint64_t dropped = 0;
+  auto it = hours_.lower_bound(first_hour);
+  while (it != hours_.end() && it->first < end_hour) {
+    HourBuffer& buf = *it->second;
+    const uint64_t bytes = buf.MemoryBytes();
+    const size_t rows = buf.rows();
+    if (buf.max_lsn() <= max_lsn) {
+      dropped += rows;
+      hour_bytes_ -= bytes;
+      it = hours_.erase(it);
+      continue;
+    }
+    if (buf.min_lsn() <= max_lsn) {
+      // Late rows arrived after the seal's cut: keep just those.
+      std::unique_ptr<HourBuffer> rest = buf.RowsAfter(max_lsn);
+      dropped += rows - rest->rows();
+      hour_bytes_ = hour_bytes_ - bytes + rest->MemoryBytes();
+      it->second = std::move(rest);
+    }
+    ++it;
+  }
+  events_ -= dropped;
+  return dropped;
+}
+
+uint64_t AppState::MinRowLsn() const {
+  uint64_t min = 0;
+  for (const auto& [hour, buf] : hours_)
+    if (buf->rows() > 0 && (min == 0 || buf->min_lsn() < min)) min = buf->min_lsn();
+  return min;
+}
+
+void AppState::AddRow(const Event& e, uint32_t user, uint64_t lsn, uint32_t batch_index) {
   // Event scope: fields first, so a field wins over an event property of the
   // same name; within a list the first occurrence of a key wins.
   scratch_.clear();
@@ -64,7 +122,9 @@ void AppState::AddRow(const Event& e) {
   uint64_t before = buf->MemoryBytes();
   RowInput row;
   row.name = names_.Intern(e.event_type);
-  row.user = users_->GetOrAdd(e.UserKey());
+  row.user = user;
+  row.lsn = lsn;
+  row.batch_index = batch_index;
   row.user_id = e.user_id.empty() ? Interner::kMissing : values_.Intern(e.user_id);
   row.device_id = e.device_id.empty() ? Interner::kMissing : values_.Intern(e.device_id);
   row.time_ms = e.time_ms;
@@ -73,18 +133,6 @@ void AppState::AddRow(const Event& e) {
   buf->Append(row);
   hour_bytes_ += buf->MemoryBytes() - before;
   events_++;
-}
-
-uint64_t AppState::EvictHours(int64_t first_hour, int64_t end_hour) {
-  uint64_t dropped = 0;
-  auto it = hours_.lower_bound(first_hour);
-  while (it != hours_.end() && it->first < end_hour) {
-    dropped += it->second->rows();
-    hour_bytes_ -= it->second->MemoryBytes();
-    it = hours_.erase(it);
-  }
-  events_ -= dropped;
-  return dropped;
 }
 
 uint32_t AppState::FindKeyRef(std::string_view name, bool user_scope) const {

@@ -32,10 +32,45 @@ class AppState {
   static Status Open(const std::string& app_id, const std::string& dict_path, int64_t dedup_window_ms,
                      std::unique_ptr<AppState>* out);
 
-  // Dedups and adds the events. Never fails once the app is open: a failed
-  // dictionary write is retried later (see UserDictionary).
+  // Dedups and adds the events of log record lsn. Never fails once the app
+  // is open: a failed dictionary write is retried later (see
+  // UserDictionary). An event of a UTC day whose sealed watermark is >= lsn
+  // is already in the lake: it passes through the dedup index (so later
+  // decisions match the ones made before the restart) but adds no row.
   // REQUIRES: mu held exclusively; batches in log order.
-  Status Apply(const std::vector<Event>& events, ApplyResult* result);
+  Status Apply(const std::vector<Event>& events, uint64_t lsn, ApplyResult* result);
+
+  // Adds an event read back from the lake, numbered by the lake
+  // (user_number), bypassing dedup and the dictionary. For the in-memory
+  // copies of lake partitions queries load (their AppState has no file).
+  // REQUIRES: mu held exclusively, or the state not yet shared.
+  void AddSealedRow(const Event& e, uint32_t user_number);
+
+  // Every event of UTC day `day` with lsn <= lsn is in the lake (a seal
+  // committed it): replay skips them. Never lowers a watermark.
+  // REQUIRES: mu held exclusively.
+  void SetSealedWatermark(int32_t day, uint64_t lsn);
+
+  // Where a row came from in the log, and its user number: what a seal
+  // needs to read the event back.
+  struct RowLocator {
+    uint64_t lsn;
+    uint32_t batch_index;
+    uint32_t user;
+  };
+  // The rows of hours [first_hour, end_hour) with lsn <= max_lsn, appended
+  // to *rows. REQUIRES: mu held (shared is enough).
+  void CollectRows(int64_t first_hour, int64_t end_hour, uint64_t max_lsn, std::vector<RowLocator>* rows) const;
+  // Drops the rows of hours [first_hour, end_hour) with lsn <= max_lsn, once
+  // a seal made them queryable from the lake, and returns how many. Rows
+  // with a later lsn (late events that arrived during the seal) stay.
+  // REQUIRES: mu held exclusively.
+  uint64_t EvictSealed(int64_t first_hour, int64_t end_hour, uint64_t max_lsn);
+
+  // The lsn of the last record applied (0 before any).
+  uint64_t last_lsn() const { return last_lsn_; }
+  // The smallest lsn any held row came from, or 0 when no row is held.
+  uint64_t MinRowLsn() const;
 
   const std::string& app_id() const { return app_id_; }
   const UserDictionary& users() const { return *users_; }
@@ -45,12 +80,6 @@ class AppState {
   const Interner& values() const { return values_; }
   // By hour (floor(time_ms / 3600000)).
   const std::map<int64_t, std::unique_ptr<HourBuffer>>& hours() const { return hours_; }
-
-  // Drops the hour buffers of hours [first_hour, end_hour) (after a seal put
-  // them in the lake) and returns the events dropped. The dictionaries and
-  // the dedup index stay: they outlive any one hour.
-  // REQUIRES: mu held exclusively.
-  uint64_t EvictHours(int64_t first_hour, int64_t end_hour);
 
   // The key ref a property name resolves to in a scope, or
   // Interner::kMissing when no event of the app ever had that key.
@@ -63,7 +92,7 @@ class AppState {
 
  private:
   AppState(std::string app_id, int64_t dedup_window_ms) : app_id_(std::move(app_id)), dedup_(dedup_window_ms) {}
-  void AddRow(const Event& e);
+  void AddRow(const Event& e, uint32_t user, uint64_t lsn, uint32_t batch_index);
 
   std::string app_id_;
   std::unique_ptr<UserDictionary> users_;
@@ -73,6 +102,8 @@ class AppState {
   uint64_t events_ = 0;
   uint64_t hour_bytes_ = 0;
   std::vector<PropRef> scratch_;
+  uint64_t last_lsn_ = 0;
+  std::map<int32_t, uint64_t> sealed_watermark_;  // by UTC day
 };
 
 }  // namespace swell::speed

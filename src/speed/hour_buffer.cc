@@ -23,6 +23,8 @@ void HourBuffer::Append(const RowInput& row) {
   device_id_.push_back(row.device_id);
   time_.push_back(row.time_ms);
   arrival_.push_back(row.arrival_ms);
+  lsn_.push_back(row.lsn);
+  batch_index_.push_back(row.batch_index);
   props_.insert(props_.end(), row.props.begin(), row.props.end());
   prop_begin_.push_back(static_cast<uint32_t>(props_.size()));
 
@@ -70,10 +72,21 @@ void HourBuffer::AddToValueSet(const SetKey& key, uint32_t user, uint64_t name_e
 
 uint64_t HourBuffer::MemoryBytes() const {
   uint64_t columns = (name_.capacity() + user_.capacity() + user_id_.capacity() + device_id_.capacity() +
-                      prop_begin_.capacity()) * sizeof(uint32_t) +
-                     (time_.capacity() + arrival_.capacity()) * sizeof(int64_t) + props_.capacity() * sizeof(PropRef);
+                      prop_begin_.capacity() + batch_index_.capacity()) * sizeof(uint32_t) +
+                     (time_.capacity() + arrival_.capacity() + lsn_.capacity()) * sizeof(int64_t) +
+                     props_.capacity() * sizeof(PropRef);
   uint64_t buckets = (sets_.bucket_count() + key_values_.bucket_count()) * sizeof(void*);
   return bytes_ + columns + buckets;
+}
+
+std::unique_ptr<HourBuffer> HourBuffer::RowsAfter(uint64_t lsn) const {
+  auto out = std::make_unique<HourBuffer>(hour_);
+  for (size_t r = 0; r < rows(); ++r) {
+    if (lsn_[r] <= lsn) continue;
+    RowInput row{name_[r], user_[r], user_id_[r], device_id_[r], time_[r], arrival_[r], lsn_[r], batch_index_[r], props(r)};
+    out->Append(row);
+  }
+  return out;
 }
 
 uint32_t HourBuffer::Value(size_t r, uint32_t key_ref) const {

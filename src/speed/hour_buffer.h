@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <unordered_map>
 #include <vector>
@@ -68,6 +69,11 @@ struct RowInput {
   uint32_t device_id;  // value id, Interner::kMissing when empty
   int64_t time_ms;
   int64_t arrival_ms;
+  // Where the event is in the write-ahead log: a seal reads it back from
+  // there (record lsn, position in the record's batch). 0 for rows that do
+  // not come from the log (tests, lake partitions loaded for queries).
+  uint64_t lsn = 0;
+  uint32_t batch_index = 0;
   // REQUIRES: sorted by key, keys unique.
   std::span<const PropRef> props;
 };
@@ -91,6 +97,15 @@ class HourBuffer {
   uint32_t device_id(size_t r) const { return device_id_[r]; }
   int64_t time_ms(size_t r) const { return time_[r]; }
   int64_t arrival_ms(size_t r) const { return arrival_[r]; }
+  uint64_t lsn(size_t r) const { return lsn_[r]; }
+  uint32_t batch_index(size_t r) const { return batch_index_[r]; }
+  // The largest lsn of any row (0 when empty): rows are appended in log order.
+  uint64_t max_lsn() const { return lsn_.empty() ? 0 : lsn_.back(); }
+  uint64_t min_lsn() const { return lsn_.empty() ? 0 : lsn_.front(); }
+
+  // A new buffer holding the rows with lsn > lsn, with their sets rebuilt:
+  // what stays in memory after a seal took the rows up to lsn.
+  std::unique_ptr<HourBuffer> RowsAfter(uint64_t lsn) const;
   std::span<const PropRef> props(size_t r) const {
     return {props_.data() + prop_begin_[r], props_.data() + prop_begin_[r + 1]};
   }
@@ -127,6 +142,8 @@ class HourBuffer {
   int64_t hour_;
   std::vector<uint32_t> name_, user_, user_id_, device_id_;
   std::vector<int64_t> time_, arrival_;
+  std::vector<uint64_t> lsn_;
+  std::vector<uint32_t> batch_index_;
   std::vector<uint32_t> prop_begin_;  // rows() + 1 offsets into props_
   std::vector<PropRef> props_;
   std::unordered_map<SetKey, UserSet, SetKeyHash> sets_;

@@ -15,7 +15,7 @@ TEST(HourBufferTest, RowsAndSetsAgree) {
   std::vector<PropRef> ios = {{EventKeyRef(0), 7}, {UserKeyRef(1), 9}};
   std::vector<PropRef> android = {{EventKeyRef(0), 8}};
   auto row = [](uint32_t name, uint32_t user, std::span<const PropRef> props) {
-    return RowInput{name, user, Interner::kMissing, Interner::kMissing, 36'000'000, 36'000'001, props};
+    return RowInput{name, user, Interner::kMissing, Interner::kMissing, 36'000'000, 36'000'001, 0, 0, props};
   };
   buf.Append(row(1, 100, ios));
   buf.Append(row(1, 100, ios));
@@ -53,7 +53,7 @@ TEST(HourBufferTest, KeysWhoseValuesRarelyRepeatLoseTheirValueSets) {
   const uint32_t kKey = EventKeyRef(3);
   auto append = [&](uint32_t name, uint32_t user, uint32_t value) {
     PropRef p{kKey, value};
-    buf.Append({name, user, Interner::kMissing, Interner::kMissing, 0, 0, {&p, 1}});
+    buf.Append({name, user, Interner::kMissing, Interner::kMissing, 0, 0, 0, 0, {&p, 1}});
   };
   // Up to kMinValueSets distinct values are always kept.
   for (uint32_t v = 0; v < HourBuffer::kMinValueSets; ++v) append(1, v, v);

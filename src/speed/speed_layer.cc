@@ -26,7 +26,7 @@ class SpeedLayerImpl : public SpeedLayer {
  public:
   explicit SpeedLayerImpl(const SpeedOptions& options) : options_(options) {}
 
-  Status Apply(const EventBatch& batch, ApplyResult* result) override {
+  Status Apply(const EventBatch& batch, uint64_t lsn, ApplyResult* result) override {
     *result = ApplyResult();
     AppState* app = nullptr;
     SWELL_RETURN_IF_ERROR(GetOrOpenApp(batch.app_id, &app));
@@ -36,7 +36,7 @@ class SpeedLayerImpl : public SpeedLayer {
       std::unique_lock lock(app->mu);
       before_bytes = app->MemoryBytes();
       users_before = app->users().size();
-      st = app->Apply(batch.events, result);
+      st = app->Apply(batch.events, lsn, result);
       after_bytes = app->MemoryBytes();
       users_after = app->users().size();
     }
@@ -85,28 +85,44 @@ class SpeedLayerImpl : public SpeedLayer {
     return ids;
   }
 
-  Status Evict(const std::string& app_id, int64_t from_ms, int64_t to_ms, uint64_t* evicted) override {
+  Status EvictSealed(const std::string& app_id, const std::vector<int32_t>& days, uint64_t max_lsn,
+                     const std::function<void()>& publish, uint64_t* evicted) override {
     *evicted = 0;
     AppState* app = nullptr;
-    {
-      std::shared_lock lock(apps_mu_);
-      auto it = apps_.find(app_id);
-      if (it == apps_.end()) return Status::OK();
-      app = it->second.get();
-    }
-    constexpr int64_t kHour = 3'600'000;
-    int64_t first = from_ms / kHour - (from_ms % kHour < 0 ? 1 : 0);
-    int64_t end = to_ms / kHour + (to_ms % kHour > 0 ? 1 : 0);
+    SWELL_RETURN_IF_ERROR(GetOrOpenApp(app_id, &app));
     uint64_t before, after;
     {
       std::unique_lock lock(app->mu);
+      if (publish) publish();
       before = app->MemoryBytes();
-      *evicted = app->EvictHours(first, end);
+      for (int32_t day : days) {
+        *evicted += app->EvictSealed(int64_t{day} * 24, int64_t{day} * 24 + 24, max_lsn);
+        app->SetSealedWatermark(day, max_lsn);
+      }
       after = app->MemoryBytes();
     }
     events_.fetch_sub(*evicted, std::memory_order_relaxed);
     memory_.fetch_sub(before - after, std::memory_order_relaxed);
     return Status::OK();
+  }
+
+  Status SetSealedWatermark(const std::string& app_id, int32_t day, uint64_t lsn) override {
+    AppState* app = nullptr;
+    SWELL_RETURN_IF_ERROR(GetOrOpenApp(app_id, &app));
+    std::unique_lock lock(app->mu);
+    app->SetSealedWatermark(day, lsn);
+    return Status::OK();
+  }
+
+  uint64_t MinRowLsn() const override {
+    std::shared_lock lock(apps_mu_);
+    uint64_t min = 0;
+    for (const auto& [id, app] : apps_) {
+      std::shared_lock app_lock(app->mu);
+      uint64_t m = app->MinRowLsn();
+      if (m != 0 && (min == 0 || m < min)) min = m;
+    }
+    return min;
   }
 
   Status SyncDictionaries() override {

@@ -25,6 +25,7 @@ struct SpeedOptions {
 struct ApplyResult {
   uint64_t applied = 0;     // new events now queryable
   uint64_t duplicates = 0;  // dropped: insert_id seen within the dedup window
+  uint64_t sealed = 0;      // skipped on replay: already in the lake
 };
 
 struct SpeedStats {
@@ -46,7 +47,9 @@ class SpeedLayer {
   // makes the same calls in the same order and so reaches the same state.
   // InvalidArgument when the app id fails IsSafeAppId; otherwise errors come
   // only from opening a new app's user dictionary.
-  virtual Status Apply(const EventBatch& batch, ApplyResult* result) = 0;
+  virtual Status Apply(const EventBatch& batch, uint64_t lsn, ApplyResult* result) = 0;
+  // For events that do not come from the log (tests, tools): lsn 0.
+  Status Apply(const EventBatch& batch, ApplyResult* result) { return Apply(batch, 0, result); }
 
   // True when held memory is over the limit: ingest answers 429 until a seal
   // frees memory.
@@ -59,10 +62,22 @@ class SpeedLayer {
   virtual Status ReadApp(const std::string& app_id, const std::function<Status(const AppState&)>& fn) const = 0;
   // Ids of the known apps (applied to, or with a dictionary on disk), sorted.
   virtual std::vector<std::string> AppIds() const = 0;
-  // Drops the app's events whose event time lies in the UTC hours
-  // [from_ms, to_ms) rounded out to whole hours, once a seal has made them
-  // queryable from the lake. Sets *evicted to the events dropped.
-  virtual Status Evict(const std::string& app_id, int64_t from_ms, int64_t to_ms, uint64_t* evicted) = 0;
+  // Once a seal committed the app's events of the UTC days `days` with
+  // lsn <= max_lsn to the lake: with the app held exclusively, runs publish
+  // (which makes the new lake snapshot visible to queries), then drops those
+  // rows and records the days' sealed watermarks. Queries hold the app
+  // shared while they take the snapshot and read the speed layer, so they
+  // see each event exactly once: before, in memory; after, in the lake.
+  // Sets *evicted to the events dropped.
+  virtual Status EvictSealed(const std::string& app_id, const std::vector<int32_t>& days, uint64_t max_lsn,
+                             const std::function<void()>& publish, uint64_t* evicted) = 0;
+  // Records that the app's events of UTC day `day` with lsn <= lsn are in
+  // the lake, so that replaying the log skips them (AppState::Apply).
+  // REQUIRES: called before the replay applies records of that app.
+  virtual Status SetSealedWatermark(const std::string& app_id, int32_t day, uint64_t lsn) = 0;
+  // The smallest log position any held row came from (0 when none): log
+  // segments before it are no longer needed to seal.
+  virtual uint64_t MinRowLsn() const = 0;
   // Makes every app's user dictionary durable (before the log is trimmed).
   virtual Status SyncDictionaries() = 0;
 };

@@ -126,31 +126,50 @@ TEST(SpeedLayerTest, MemoryLimit) {
   EXPECT_TRUE(speed->OverMemoryLimit());
 }
 
-TEST(SpeedLayerTest, EvictDropsWholeHoursAndFreesMemory) {
+TEST(SpeedLayerTest, EvictSealedDropsRowsUpToTheCutAndKeepsLateOnes) {
   std::unique_ptr<SpeedLayer> speed;
   ASSERT_TRUE(SpeedLayer::Open(SpeedOptions(), &speed).ok());
-  const int64_t h = 3'600'000;
-  EventBatch batch{"app", {}};
-  for (int i = 0; i < 300; ++i) batch.events.push_back(MakeEvent("a", "u" + std::to_string(i), "", "i" + std::to_string(i), (i % 3) * h + i, 0));
+  const int64_t h = 3'600'000, d = 24 * h;
   ApplyResult r;
-  ASSERT_TRUE(speed->Apply(batch, &r).ok());
-  uint64_t full = speed->stats().memory_bytes;
-  uint64_t evicted = 0;
-  // [h + 1, 2h) rounds out to hour 1.
-  ASSERT_TRUE(speed->Evict("app", h + 1, 2 * h, &evicted).ok());
-  EXPECT_EQ(evicted, 100u);
-  EXPECT_EQ(speed->stats().events, 200u);
-  EXPECT_LT(speed->stats().memory_bytes, full);
+  // Record 1: 300 events over day 0's hours 0..2 and day 1's hour 24.
+  EventBatch batch{"app", {}};
+  for (int i = 0; i < 300; ++i)
+    batch.events.push_back(MakeEvent("a", "u" + std::to_string(i), "", "i" + std::to_string(i), (i % 3) * h + i, 0));
+  batch.events.push_back(MakeEvent("a", "u1", "", "", d + 5, 0));
+  ASSERT_TRUE(speed->Apply(batch, 1, &r).ok());
+  // Record 2: a late event for hour 1 of day 0, after the seal's cut at lsn 1.
+  ASSERT_TRUE(speed->Apply({"app", {MakeEvent("b", "late", "", "", h + 7, 1)}}, 2, &r).ok());
+  std::vector<AppState::RowLocator> rows;
   ASSERT_TRUE(speed->ReadApp("app", [&](const AppState& app) {
-    EXPECT_EQ(app.hours().count(1), 0u);
-    EXPECT_EQ(app.hours().size(), 2u);
+    app.CollectRows(0, 24, 1, &rows);
+    EXPECT_EQ(app.last_lsn(), 2u);
+    EXPECT_EQ(app.MinRowLsn(), 1u);
     return Status::OK();
   }).ok());
-  // The dedup index outlives the hour: a resend of an evicted event is still a duplicate.
-  ASSERT_TRUE(speed->Apply({"app", {MakeEvent("a", "u1", "", "i1", h + 1, 10)}}, &r).ok());
+  ASSERT_EQ(rows.size(), 300u);
+  EXPECT_EQ(rows[0].lsn, 1u);
+  uint64_t full = speed->stats().memory_bytes;
+  uint64_t evicted = 0;
+  bool published = false;
+  ASSERT_TRUE(speed->EvictSealed("app", {0}, 1, [&] { published = true; }, &evicted).ok());
+  EXPECT_TRUE(published);
+  EXPECT_EQ(evicted, 300u);
+  EXPECT_EQ(speed->stats().events, 2u);  // the late event and day 1's
+  EXPECT_LT(speed->stats().memory_bytes, full);
+  ASSERT_TRUE(speed->ReadApp("app", [&](const AppState& app) {
+    EXPECT_EQ(app.hours().count(0), 0u);
+    EXPECT_EQ(app.hours().at(1)->rows(), 1u);
+    EXPECT_EQ(app.hours().at(1)->lsn(0), 2u);
+    EXPECT_EQ(app.hours().at(24)->rows(), 1u);
+    return Status::OK();
+  }).ok());
+  // The dedup index outlives the rows: a resend of a sealed event is still a duplicate.
+  ASSERT_TRUE(speed->Apply({"app", {MakeEvent("a", "u1", "", "i1", h + 1, 10)}}, 3, &r).ok());
   EXPECT_EQ(r.duplicates, 1u);
-  ASSERT_TRUE(speed->Evict("nope", 0, h, &evicted).ok());
-  EXPECT_EQ(evicted, 0u);
+  // A record at or below day 0's watermark (a replay) adds no row of day 0.
+  ASSERT_TRUE(speed->Apply({"app", {MakeEvent("c", "u9", "", "", 5, 10), MakeEvent("c", "u9", "", "", d + 9, 10)}}, 1, &r).ok());
+  EXPECT_EQ(r.sealed, 1u);
+  EXPECT_EQ(r.applied, 1u);
 }
 
 TEST(SpeedLayerTest, ReadersSeeWholeBatchesWhileApplyRuns) {

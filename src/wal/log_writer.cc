@@ -61,7 +61,7 @@ class LogWriter::Impl {
     std::lock_guard<std::mutex> l(mu_);
     return poisoned_;
   }
-  Status DeleteSegmentsBefore(uint64_t lsn);
+  Status DeleteSegmentsBefore(uint64_t lsn, int64_t modified_before_ms);
 
  private:
   // One caller of Append, parked in the queue until a leader has made its
@@ -267,7 +267,7 @@ LogStats LogWriter::Impl::stats() const {
   return s;
 }
 
-Status LogWriter::Impl::DeleteSegmentsBefore(uint64_t lsn) {
+Status LogWriter::Impl::DeleteSegmentsBefore(uint64_t lsn, int64_t modified_before_ms) {
   std::lock_guard<std::mutex> l(seg_mu_);
   size_t deleted = 0;
   uint64_t freed = 0;
@@ -276,6 +276,12 @@ Status LogWriter::Impl::DeleteSegmentsBefore(uint64_t lsn) {
   // segment boundary and has no gap. The active segment is never deleted.
   while (deleted + 1 < segments_.size() && segments_[deleted + 1].first_lsn <= lsn) {
     const Segment& seg = segments_[deleted];
+    if (modified_before_ms != INT64_MAX) {
+      struct stat st;
+      if (::stat(seg.path.c_str(), &st) == 0 &&
+          int64_t{st.st_mtim.tv_sec} * 1000 + st.st_mtim.tv_nsec / 1'000'000 >= modified_before_ms)
+        break;
+    }
     if (::unlink(seg.path.c_str()) != 0 && errno != ENOENT) {
       status = Status::FromErrno("delete " + seg.path, errno);
       break;
@@ -311,6 +317,8 @@ Status LogWriter::Append(std::string_view payload, const std::function<void(uint
 LogStats LogWriter::stats() const { return impl_->stats(); }
 Status LogWriter::health() const { return impl_->health(); }
 
-Status LogWriter::DeleteSegmentsBefore(uint64_t lsn) { return impl_->DeleteSegmentsBefore(lsn); }
+Status LogWriter::DeleteSegmentsBefore(uint64_t lsn, int64_t modified_before_ms) {
+  return impl_->DeleteSegmentsBefore(lsn, modified_before_ms);
+}
 
 }  // namespace swell::wal

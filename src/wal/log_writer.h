@@ -60,8 +60,10 @@ class LogWriter {
   Status health() const;
 
   // Deletes whole segments whose records all have lsn < lsn (after a seal
-  // made them redundant).
-  Status DeleteSegmentsBefore(uint64_t lsn);
+  // made them redundant) and that were last written before
+  // modified_before_ms (ms since the epoch): the insert_id dedup window is
+  // rebuilt from the log on restart, so the log keeps at least that much.
+  Status DeleteSegmentsBefore(uint64_t lsn, int64_t modified_before_ms = INT64_MAX);
 
   class Impl;
  private:

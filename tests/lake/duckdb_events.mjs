@@ -2,7 +2,9 @@
 // through Hive partitioning, and must see exactly the generated events (each
 // column derived here from expected.json, not from Swell's code), in the
 // lake's order inside each file, with zstd, row-group statistics and a
-// manifest whose sizes, row counts and time ranges match the files.
+// manifest whose sizes, row counts and time ranges match the files; the
+// users/ files hold each app's dictionary, and every event's user_number
+// names its user there.
 //
 // Usage: node duckdb_events.mjs FIXTURE_BINARY OUTPUT_DIR
 import { execFileSync } from 'node:child_process';
@@ -44,6 +46,16 @@ const INT_FIELDS = ['quantity', 'event_id'];
 const JSON_FIELDS = ['plan', 'ingestion_metadata', 'groups', 'group_properties', 'extra'];
 const KNOWN = new Set([...STRING_FIELDS, ...DOUBLE_FIELDS, ...INT_FIELDS, ...JSON_FIELDS]);
 
+// The app's user dictionary: numbers in order of first appearance of the
+// user key among the generated events (what the speed layer assigns).
+const userKey = (ev) => (ev.user_id ? 'u:' + ev.user_id : 'd:' + ev.device_id);
+const dictionaries = new Map();  // app -> Map(user key -> number)
+for (const ev of expected.events) {
+  if (!dictionaries.has(ev.app_id)) dictionaries.set(ev.app_id, new Map());
+  const d = dictionaries.get(ev.app_id);
+  if (!d.has(userKey(ev))) d.set(userKey(ev), d.size);
+}
+
 // [key, kind, text] -> the JS value JSON.parse gives for it.
 function jsValue([, kind, text]) {
   switch (kind) {
@@ -63,6 +75,7 @@ function expectedRow(ev) {
     event_type: ev.event_type,
     user_id: ev.user_id || null,
     device_id: ev.device_id || null,
+    user_number: dictionaries.get(ev.app_id).get(userKey(ev)),
     insert_id: ev.insert_id || null,
     time: String(ev.time_ms),
     arrival: String(ev.arrival_ms),
@@ -118,7 +131,6 @@ function normalise(row) {
 // The lake's order: event_type, then user key ("d:" device / "u:" user), then
 // time, comparing UTF-8 bytes.
 const bytes = (s) => Buffer.from(s, 'utf8');
-const userKey = (ev) => (ev.user_id ? 'u:' + ev.user_id : 'd:' + ev.device_id);
 function lakeCompare(a, b) {
   return Buffer.compare(bytes(a.event_type), bytes(b.event_type)) ||
     Buffer.compare(bytes(userKey(a)), bytes(userKey(b))) || (a.time_ms - b.time_ms);
@@ -137,10 +149,12 @@ const onDisk = [];
     if (e.isDirectory()) walk(path.join(dir, e.name), r);
     else onDisk.push(r);
   }
-})(path.join(lake, 'events'), 'events');
-onDisk.sort();
-check(JSON.stringify(onDisk) === JSON.stringify(manifest.files.map((f) => f.key)),
-  `manifest files ${manifest.files.length} vs on disk ${onDisk.length}`);
+})(lake, '');
+const dataOnDisk = onDisk.filter((k) => k.startsWith('events/') || k.startsWith('users/')).sort();
+check(JSON.stringify(dataOnDisk) === JSON.stringify(manifest.files.map((f) => f.key)),
+  `manifest files ${manifest.files.length} vs on disk ${dataOnDisk.length}`);
+const eventFiles = manifest.files.filter((f) => f.kind === 'events');
+const userFiles = manifest.files.filter((f) => f.kind === 'users');
 
 // ---- every file: values in order, codec, statistics
 
@@ -150,9 +164,9 @@ for (const ev of expected.events) {
   if (!byPartition.has(k)) byPartition.set(k, []);
   byPartition.get(k).push(ev);
 }
-check(byPartition.size === manifest.files.length, `${byPartition.size} partitions, ${manifest.files.length} files`);
+check(byPartition.size === eventFiles.length, `${byPartition.size} partitions, ${eventFiles.length} files`);
 
-for (const f of manifest.files) {
+for (const f of eventFiles) {
   const file = sqlString(path.join(lake, f.key));
   const tag = f.key;
   const want = (byPartition.get(`${f.date}\u0000${f.app_id}`) || []).slice().sort(lakeCompare);
@@ -168,6 +182,7 @@ for (const f of manifest.files) {
     const g = normalise(got[i]);
     const w = expectedRow(want[i]);
     check(columns.length === Object.keys(w).length, `${tag}: ${columns.length} columns, want ${Object.keys(w).length}`);
+    check(columns[3].name === 'user_number' && columns[3].type === 'INTEGER', `${tag}: column 3 is ${JSON.stringify(columns[3])}`);
     for (const c of columns) {
       // Object.is: a double must come back bit-exact (and -0 stay -0).
       const ok = typeof w[c.name] === 'number' ? Object.is(g[c.name], w[c.name]) : g[c.name] === w[c.name];
@@ -204,6 +219,34 @@ for (const w of wantCounts) {
 }
 const total = await q(`SELECT count(*)::INTEGER AS n, count(DISTINCT insert_id)::INTEGER AS ids FROM ${all}`);
 check(total[0].n === expected.events.length, `total ${total[0].n}`);
+
+// ---- users/: each app's dictionary, the union of its parts
+
+check(userFiles.length === 2 * dictionaries.size, `${userFiles.length} users files for ${dictionaries.size} apps`);
+for (const [app, dict] of dictionaries) {
+  const parts = userFiles.filter((f) => f.app_id === app);
+  const got = [];
+  for (const f of parts) {
+    const file = sqlString(path.join(lake, f.key));
+    const cols = await q(`DESCRIBE SELECT * FROM read_parquet(${file}, hive_partitioning = false)`);
+    check(JSON.stringify(cols.map((c) => [c.column_name, c.column_type])) ===
+      JSON.stringify([['user_number', 'INTEGER'], ['user_key', 'VARCHAR']]), `${f.key}: columns ${JSON.stringify(cols)}`);
+    const rows = await q(`SELECT user_number, user_key FROM read_parquet(${file}, hive_partitioning = false, file_row_number = true) ORDER BY file_row_number`);
+    check(rows.length === f.rows && fs.statSync(path.join(lake, f.key)).size === f.size, `${f.key}: rows and size`);
+    for (let i = 1; i < rows.length; i++) check(rows[i].user_number > rows[i - 1].user_number, `${f.key}: sorted at ${i}`);
+    got.push(...rows);
+  }
+  got.sort((a, b) => a.user_number - b.user_number);
+  const want = [...dict.entries()].map(([key, n]) => ({ user_number: n, user_key: key }));
+  check(JSON.stringify(got) === JSON.stringify(want), `users of ${JSON.stringify(app)}: ${JSON.stringify(got).slice(0, 200)}`);
+}
+// Every event's user_number names its own user in its app's dictionary.
+const users = `read_parquet(${sqlString(path.join(lake, 'users', '*', '*.parquet'))}, hive_partitioning = true)`;
+const joined = await q(`SELECT count(*)::INTEGER AS n,
+    count(*) FILTER (WHERE u.user_key <> CASE WHEN e.user_id IS NOT NULL THEN 'u:' || e.user_id ELSE 'd:' || e.device_id END)::INTEGER AS wrong
+  FROM ${all} e JOIN ${users} u ON e.app_id = u.app_id AND e.user_number = u.user_number`);
+check(joined[0].n === expected.events.length && joined[0].wrong === 0,
+  `events joined to users: ${joined[0].n} of ${expected.events.length}, ${joined[0].wrong} with another user`);
 
 console.log(`${checks} checks, ${failures} failures`);
 process.exit(failures === 0 ? 0 : 1);

@@ -1,7 +1,10 @@
 // Writes a small lake the way a seal will: adversarial events, sorted, one
-// events/ Parquet file per (date, app) through EventFileWriter, put into a
-// LocalStorage, committed in a manifest. Also writes expected.json: the
-// events as generated (before sorting), for duckdb_events.mjs to compare.
+// events/ Parquet file per (date, app) through EventFileWriter, each event
+// with its user's number in the app's user dictionary (numbered in order of
+// first appearance, as the speed layer does), the dictionary as two users/
+// parts per app, put into a LocalStorage, committed in a manifest. Also
+// writes expected.json: the events as generated (before sorting), for
+// duckdb_events.mjs to compare.
 //
 // Usage: lake_events_fixture OUTPUT_DIR   (the lake is OUTPUT_DIR/lake)
 #include <cmath>
@@ -13,6 +16,7 @@
 #include "lake/layout.h"
 #include "lake/local_storage.h"
 #include "lake/manifest.h"
+#include "lake/users_file.h"
 #include "util/file_util.h"
 #include "util/json_writer.h"
 
@@ -101,6 +105,9 @@ int main(int argc, char** argv) {
 
   // (app, date) -> events
   std::map<std::pair<std::string, std::string>, std::vector<Event>> parts;
+  // app -> user key -> number, and the keys by number
+  std::map<std::string, std::map<std::string, uint32_t>> numbers;
+  std::map<std::string, std::vector<std::string>> dictionaries;
   JsonWriter exp;
   exp.BeginObject().Key("events").BeginArray();
   for (int i = 0; i < 1500; ++i) {
@@ -127,6 +134,8 @@ int main(int argc, char** argv) {
     if (g.Next(50) == 0) ev.fields.push_back({"custom_top_level", PropertyValue::String("kept")});
     std::string app = g.Pick(kApps);
     std::string date = DateString(DayOfTimeMs(ev.time_ms));
+    if (numbers[app].emplace(ev.UserKey(), static_cast<uint32_t>(dictionaries[app].size())).second)
+      dictionaries[app].push_back(ev.UserKey());
 
     exp.BeginObject();
     exp.Key("app_id").String(app).Key("date").String(date);
@@ -172,8 +181,10 @@ int main(int argc, char** argv) {
     s = EventsFileKey(f.date, f.app_id, PartFileName(NewPartId()), &f.key);
     if (!s.ok()) return Fail(s);
     std::string staged = out + "/staging/" + NewPartId() + ".parquet";
+    std::vector<uint32_t> user_numbers;
+    for (const Event& ev : events) user_numbers.push_back(numbers[f.app_id].at(ev.UserKey()));
     EventFileInfo info;
-    s = WriteEventFile(staged, schema, events, opts, &info);
+    s = WriteEventFile(staged, schema, events, user_numbers, opts, &info);
     if (!s.ok()) return Fail(s);
     s = store->PutFile(f.key, staged);
     if (!s.ok()) return Fail(s);
@@ -182,6 +193,26 @@ int main(int argc, char** argv) {
     f.min_time_ms = info.min_time_ms;
     f.max_time_ms = info.max_time_ms;
     edit.add.push_back(f);
+  }
+  // Each app's dictionary in two parts, as two seals would write it.
+  for (const auto& [app, keys] : dictionaries) {
+    size_t half = keys.size() / 2;
+    for (auto [first, last] : {std::pair<size_t, size_t>{0, half}, {half, keys.size()}}) {
+      std::vector<std::string_view> part(keys.begin() + static_cast<ptrdiff_t>(first),
+                                         keys.begin() + static_cast<ptrdiff_t>(last));
+      LakeFile f;
+      f.kind = FileKind::kUsers;
+      f.app_id = app;
+      s = UsersFileKey(app, PartFileName(NewPartId()), &f.key);
+      if (!s.ok()) return Fail(s);
+      std::string staged = out + "/staging/" + NewPartId() + ".parquet";
+      s = WriteUsersFile(staged, static_cast<uint32_t>(first), part, &f.size);
+      if (!s.ok()) return Fail(s);
+      s = store->PutFile(f.key, staged);
+      if (!s.ok()) return Fail(s);
+      f.rows = part.size();
+      edit.add.push_back(f);
+    }
   }
   uint64_t version = 0;
   s = Manifest::Commit(store.get(), 0, edit, &version);
