@@ -1,6 +1,9 @@
 #include "engine/engine.h"
 
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <mutex>
 
@@ -32,6 +35,18 @@ int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+
+// Deletes the files of a seal's scratch folder.
+Status RemoveStaging(const std::string& dir) {
+  if (!FileExists(dir)) return Status::OK();
+  std::vector<std::string> names;
+  SWELL_RETURN_IF_ERROR(ListDirectory(dir, &names));
+  for (const std::string& name : names) {
+    std::string path = dir + "/" + name;
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Status::FromErrno("delete " + path, errno);
+  }
+  return Status::OK();
+}
 }  // namespace
 
 Engine::~Engine() = default;
@@ -46,9 +61,22 @@ Status Engine::Open(const EngineOptions& options, std::unique_ptr<Engine>* out) 
   std::string lake_dir = options.lake_dir.empty() ? options.data_dir + "/lake" : options.lake_dir;
   std::unique_ptr<lake::LocalStorage> local;
   SWELL_RETURN_IF_ERROR(lake::LocalStorage::Open(lake_dir, &local).WithContext("lake " + lake_dir));
+  // The caller holds the data directory, so no seal is running: whatever a
+  // killed one left (staged files, half-written lake temporaries, files it
+  // stored but never committed) is garbage now.
+  int removed = 0;
+  SWELL_RETURN_IF_ERROR(local->RemoveStaleTemporaries(0, &removed).WithContext("lake " + lake_dir));
+  SWELL_RETURN_IF_ERROR(RemoveStaging(options.data_dir + "/staging"));
   engine->lake_ = std::move(local);
   auto snapshot = std::make_shared<lake::Snapshot>();
   SWELL_RETURN_IF_ERROR(lake::Manifest::Load(engine->lake_.get(), snapshot.get()).WithContext("lake " + lake_dir));
+  if (snapshot->version > 0) {
+    lake::SweepOptions sweep;
+    sweep.min_age_ms = 0;
+    sweep.retain_versions = 1;
+    SWELL_RETURN_IF_ERROR(
+        lake::Manifest::SweepOrphans(engine->lake_.get(), *snapshot, sweep).WithContext("lake " + lake_dir));
+  }
 
   speed::SpeedOptions speed_options;
   speed_options.data_dir = options.data_dir;
@@ -204,6 +232,10 @@ Status Engine::TrimLog() {
 Status Engine::SweepLake(int64_t min_age_ms) {
   lake::SweepOptions options;
   options.min_age_ms = min_age_ms;
+  // Tools that read the lake by listing its directories (a Hive glob) see a
+  // replaced file until it is swept: keep only what a query in flight may
+  // still read (versions younger than min_age are kept regardless).
+  options.retain_versions = 1;
   return lake::Manifest::SweepOrphans(lake_.get(), *snapshots_.Get(), options);
 }
 

@@ -81,8 +81,10 @@ class Engine {
   Status SealClosed(int64_t closed_before_ms, seal::SealStats* stats);
   // Rewrites the app's partitions of [first_day, last_day] from the raw tier.
   Status RebuildFromRaw(const std::string& app_id, int32_t first_day, int32_t last_day, seal::SealStats* stats);
-  // Deletes lake files no retained manifest version lists, once older than
-  // min_age_ms.
+  // Deletes manifest versions older than min_age_ms but the newest, and the
+  // lake files none of the remaining versions lists once older than
+  // min_age_ms: min_age_ms must exceed the longest query (a query keeps
+  // reading the version it started on).
   Status SweepLake(int64_t min_age_ms);
   // The lake version queries read now.
   std::shared_ptr<const lake::Snapshot> lake_snapshot() const { return snapshots_.Get(); }

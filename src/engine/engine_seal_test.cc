@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "engine/engine.h"
 #include "lake/layout.h"
@@ -178,6 +179,44 @@ TEST_F(EngineSealTest, RebuildFromRawGivesTheSameLake) {
   EXPECT_GT(engine->lake_snapshot()->version, snapshot->version);
   EXPECT_EQ(Answers(engine.get()), sealed);
   ASSERT_TRUE(engine->RebuildFromRaw("app", 20'000, 21'000, &stats).ok());
+  EXPECT_EQ(Answers(engine.get()), sealed);
+}
+
+TEST_F(EngineSealTest, RebuildFromRawRefusesDaysTheRawTierMissed) {
+  auto engine = Open(/*raw_tier=*/true);
+  Ingest(engine.get(), Days(20, 6));
+  ASSERT_TRUE(engine->SealDays("app", 20'000, 21'000, nullptr).ok());
+  engine.reset();
+  engine = Open(/*raw_tier=*/false);  // a late event sealed without raw files
+  Ingest(engine.get(), {Make("open", "late", kDay0 + 9)});
+  ASSERT_TRUE(engine->SealDays("app", 20'000, 21'000, nullptr).ok());
+  const std::string sealed = Answers(engine.get());
+  Status st = engine->RebuildFromRaw("app", 20'400, 20'400, nullptr);
+  EXPECT_TRUE(st.IsNotSupported()) << st.ToString();
+  EXPECT_NE(st.ToString().find("raw tier was off"), std::string::npos) << st.ToString();
+  EXPECT_EQ(Answers(engine.get()), sealed);
+  // Days the raw tier holds whole are still rebuilt.
+  ASSERT_TRUE(engine->RebuildFromRaw("app", 20'401, 20'402, nullptr).ok());
+  EXPECT_EQ(Answers(engine.get()), sealed);
+}
+
+TEST_F(EngineSealTest, OpeningCleansWhatAKilledSealLeft) {
+  auto engine = Open();
+  Ingest(engine.get(), Days(10, 5));
+  ASSERT_TRUE(engine->SealDays("app", 20'000, 21'000, nullptr).ok());
+  const std::string sealed = Answers(engine.get());
+  engine.reset();
+  // Leftovers of a seal killed part way: a staged file, a lake temporary,
+  // and a stored file no manifest version lists.
+  std::filesystem::create_directories(dir_ / "staging");
+  std::ofstream(dir_ / "staging" / "abc.tmp") << "partial";
+  std::filesystem::path part = dir_ / "lake" / "events" / "date=2025-11-08" / "app_id=app";
+  std::ofstream(part / ".tmp-1-1") << "partial";
+  std::ofstream(part / "part-0123456789abcdef0123456789abcdef.parquet") << "uncommitted";
+  engine = Open();
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "staging" / "abc.tmp"));
+  EXPECT_FALSE(std::filesystem::exists(part / ".tmp-1-1"));
+  EXPECT_FALSE(std::filesystem::exists(part / "part-0123456789abcdef0123456789abcdef.parquet"));
   EXPECT_EQ(Answers(engine.get()), sealed);
 }
 

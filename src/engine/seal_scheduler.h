@@ -17,7 +17,10 @@ namespace swell {
 struct SealSchedule {
   int64_t delay_ms = 3'600'000;
   int64_t interval_ms = 60'000;
-  int64_t sweep_min_age_ms = 3'600'000;  // files younger than this are never swept
+  // Replaced files and versions younger than this are never swept: longer
+  // than any query, short enough that a Hive glob over the lake soon sees
+  // only live files.
+  int64_t sweep_min_age_ms = 10 * 60'000;
 };
 
 class SealScheduler {

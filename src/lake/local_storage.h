@@ -2,7 +2,7 @@
 // is the relative path of a file under the root; ValidateKey() keeps every
 // key inside it (no absolute paths, no "..", no backslashes).
 //
-// Writes go to a hidden temporary beside the target (".NAME.tmp-PID-N"), are
+// Writes go to a hidden temporary beside the target (".tmp-PID-N"), are
 // fsynced, renamed into place, and the directory is fsynced: a reader sees the
 // old file or the whole new one, and a crash leaves one of them plus at most a
 // temporary, which listings never report and RemoveStaleTemporaries() cleans.

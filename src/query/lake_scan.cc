@@ -86,8 +86,17 @@ Status ScanLakeSegmentation(const SegmentationRequest& req, const TimeBuckets& b
                             const lake::Snapshot& snapshot, PartitionCache* cache,
                             SegmentationPartial* out, LakeScanStats* stats) {
   if (buckets.scan_end_ms() <= buckets.scan_begin_ms()) return Status::OK();
-  const std::string from = lake::DateString(lake::DayOfTimeMs(buckets.scan_begin_ms()));
-  const std::string to = lake::DateString(lake::DayOfTimeMs(buckets.scan_end_ms() - 1));
+  // The scan range is widened by a day's worth of offsets, so it can pass
+  // the years the lake's dates can name (0000..9999): clamp to them, as
+  // dates outside compare wrongly as text ("10000-01-01" < "9999-12-31").
+  int32_t min_day = 0, max_day = 0;
+  lake::ParseDate("0000-01-01", &min_day);
+  lake::ParseDate("9999-12-31", &max_day);
+  const int32_t first_day = std::max(min_day, lake::DayOfTimeMs(buckets.scan_begin_ms()));
+  const int32_t last_day = std::min(max_day, lake::DayOfTimeMs(buckets.scan_end_ms() - 1));
+  if (first_day > last_day) return Status::OK();
+  const std::string from = lake::DateString(first_day);
+  const std::string to = lake::DateString(last_day);
   std::vector<const lake::LakeFile*> files = snapshot.Select(lake::FileKind::kEvents, app_id, from, to);
   if (files.empty()) return Status::OK();
   std::map<std::string, const lake::LakeFile*> sets_by_date;

@@ -295,6 +295,16 @@ Status Sealer::BuildDay(const std::string& app_id, int32_t day, HeldEvents* held
 
   std::vector<Event> fresh;  // newly sealed, for the raw tier
   if (from_raw) {
+    // The raw tier holds the day only if every seal of it kept raw files
+    // (a seal with the tier off adds none): the rows must add up.
+    uint64_t raw_rows = 0, lake_rows = 0;
+    for (const lake::LakeFile* f : base.Select(lake::FileKind::kRaw, app_id, out->date, out->date)) raw_rows += f->rows;
+    for (const lake::LakeFile* f : base.Select(lake::FileKind::kEvents, app_id, out->date, out->date))
+      lake_rows += f->rows;
+    if (raw_rows != lake_rows)
+      return Status::NotSupported(
+          "the raw tier holds " + std::to_string(raw_rows) + " events of " + out->date + " but the lake holds " +
+          std::to_string(lake_rows) + " (the raw tier was off for some seal of the day); not rebuilt");
     for (const lake::LakeFile* f : base.Select(lake::FileKind::kRaw, app_id, out->date, out->date)) {
       std::vector<Event> raw;
       SWELL_RETURN_IF_ERROR(lake::ReadRawFile(storage_, f->key, &raw));
