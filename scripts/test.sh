@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds everything and runs every test: unit tests,
-# oracle tests against DuckDB, end-to-end HTTP/SDK/crash tests, and a short
-# fuzzing run of the Parquet reader, a short benchmark run that checks Swell and
+# oracle tests against DuckDB (across seals, too), end-to-end HTTP/SDK/crash
+# tests (kill -9 during ingest and seals), short fuzzing runs of the Parquet
+# reader and the theta sketch, and a short benchmark run that checks Swell and
 # DuckDB agree.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -263,7 +263,11 @@ Status ParseConfig(std::string_view toml_text, std::string_view origin, Config* 
     int64_t v = c.lake.seal_parallel;
     SWELL_RETURN_IF_ERROR(GetInt(*t, "seal_parallel", where, 1, 64, &v));
     c.lake.seal_parallel = static_cast<int>(v);
-    SWELL_RETURN_IF_ERROR(GetBytes(*t, "cache", where, &c.lake.cache_bytes));
+    if (const toml::node* n = t->get("cache"); n && n->is_string() && *n->value<std::string>() == "auto") {
+      c.lake.cache_bytes = 0;
+    } else {
+      SWELL_RETURN_IF_ERROR(GetBytes(*t, "cache", where, &c.lake.cache_bytes));
+    }
     SWELL_RETURN_IF_ERROR(GetInt(*t, "max_event_age_days", where, 0, 100 * 366, &c.lake.max_event_age_days));
   }
 

@@ -41,7 +41,9 @@ struct LakeConfig {
   int64_t seal_interval_seconds = 60;  // how often `swell serve` looks for something to seal
   bool raw_tier = false;               // also keep raw/ NDJSON of what is sealed
   int seal_parallel = 1;               // days a seal builds at once
-  uint64_t cache_bytes = 2ull << 30;   // lake partitions kept loaded for queries
+  // Lake partitions kept loaded for queries; 0: a quarter of the machine's
+  // memory (at least 1 GiB).
+  uint64_t cache_bytes = 0;
   // Events older than this (by event time, at arrival) are refused; 0 = any age.
   int64_t max_event_age_days = 0;
 };

@@ -87,6 +87,8 @@ TEST(ConfigTest, ParsesLake) {
   EXPECT_EQ(c.lake.seal_parallel, 2);
   EXPECT_EQ(c.lake.cache_bytes, 64ull << 20);
   EXPECT_EQ(c.lake.max_event_age_days, 30);
+  ASSERT_TRUE(Parse(std::string(kTwoApps) + "[lake]\ncache = \"auto\"\n", &c).ok());
+  EXPECT_EQ(c.lake.cache_bytes, 0u);
   EXPECT_NE(Error(std::string(kTwoApps) + "[lake]\nraw_tier = 1\n").find("raw_tier must be true or false"),
             std::string::npos);
   EXPECT_NE(Error(std::string(kTwoApps) + "[lake]\nseal_delay = 1\n").find("unknown key"), std::string::npos);

@@ -6,31 +6,13 @@
 #include <string>
 #include <tuple>
 
+#include "util/utf8.h"
+
 namespace swell::lake {
 
 namespace {
 
 constexpr size_t kMaxKeyBytes = 64;
-
-// Length of the valid multi-byte UTF-8 sequence at s[i], or 0.
-size_t Utf8Length(std::string_view s, size_t i) {
-  auto c = static_cast<unsigned char>(s[i]);
-  size_t len;
-  uint32_t min;
-  if ((c & 0xe0) == 0xc0) { len = 2; min = 0x80; }
-  else if ((c & 0xf0) == 0xe0) { len = 3; min = 0x800; }
-  else if ((c & 0xf8) == 0xf0) { len = 4; min = 0x10000; }
-  else return 0;
-  if (i + len > s.size()) return 0;
-  uint32_t cp = c & (0x7f >> len);
-  for (size_t k = 1; k < len; ++k) {
-    auto cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xc0) != 0x80) return 0;
-    cp = (cp << 6) | (cc & 0x3f);
-  }
-  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-  return len;
-}
 
 std::string AsciiLower(std::string_view s) {
   std::string out(s);
@@ -82,7 +64,7 @@ bool IsPromotableKey(std::string_view key) {
   for (size_t i = 0; i < key.size();) {
     auto c = static_cast<unsigned char>(key[i]);
     if (c >= 0x80) {
-      size_t len = Utf8Length(key, i);
+      size_t len = Utf8SequenceLength(key, i);
       if (len == 0) return false;
       i += len;
       continue;

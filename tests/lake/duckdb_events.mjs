@@ -7,33 +7,13 @@
 // names its user there.
 //
 // Usage: node duckdb_events.mjs FIXTURE_BINARY OUTPUT_DIR
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { duckConnect, duckQuery } from '../peers/index.mjs';
+import { runFixture } from './fixture_check.mjs';
 
-const [fixture, outDir] = process.argv.slice(2);
-if (!fixture || !outDir) {
-  console.error('usage: node duckdb_events.mjs FIXTURE_BINARY OUTPUT_DIR');
-  process.exit(2);
-}
-fs.rmSync(outDir, { recursive: true, force: true });
-execFileSync(fixture, [outDir], { stdio: 'inherit' });
-const expected = JSON.parse(fs.readFileSync(path.join(outDir, 'expected.json'), 'utf8'));
-const lake = path.join(outDir, 'lake');
-const conn = await duckConnect();
-const q = (sql) => duckQuery(sql, conn);
-const sqlString = (s) => `'${s.replaceAll("'", "''")}'`;
-
-let failures = 0;
-let checks = 0;
-function check(ok, what) {
-  checks++;
-  if (!ok) {
-    failures++;
-    if (failures <= 40) console.error(`FAIL ${what}`);
-  }
-}
+const t = await runFixture('duckdb_events.mjs');
+const { expected, lake, q, sqlString } = t;
+const check = (ok, what) => t.check(ok, what);
 
 // ---- the mapping, written independently of src/lake/events_schema.cc
 
@@ -248,5 +228,4 @@ const joined = await q(`SELECT count(*)::INTEGER AS n,
 check(joined[0].n === expected.events.length && joined[0].wrong === 0,
   `events joined to users: ${joined[0].n} of ${expected.events.length}, ${joined[0].wrong} with another user`);
 
-console.log(`${checks} checks, ${failures} failures`);
-process.exit(failures === 0 ? 0 : 1);
+t.finish();

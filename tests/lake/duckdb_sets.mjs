@@ -7,33 +7,12 @@
 // the `order_id` marker row the events carrying that key.
 //
 // Usage: node duckdb_sets.mjs FIXTURE_BINARY OUTPUT_DIR
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
-import { duckConnect, duckQuery } from '../peers/index.mjs';
+import { runFixture } from './fixture_check.mjs';
 
-const [fixture, outDir] = process.argv.slice(2);
-if (!fixture || !outDir) {
-  console.error('usage: node duckdb_sets.mjs FIXTURE_BINARY OUTPUT_DIR');
-  process.exit(2);
-}
-fs.rmSync(outDir, { recursive: true, force: true });
-execFileSync(fixture, [outDir], { stdio: 'inherit' });
-const expected = JSON.parse(fs.readFileSync(path.join(outDir, 'expected.json'), 'utf8'));
-const lake = path.join(outDir, 'lake');
-const conn = await duckConnect();
-const q = (sql) => duckQuery(sql, conn);
-const sqlString = (s) => `'${s.replaceAll("'", "''")}'`;
-
-let failures = 0;
-let checks = 0;
-function check(ok, what) {
-  checks++;
-  if (!ok) {
-    failures++;
-    if (failures <= 40) console.error(`FAIL ${what}`);
-  }
-}
+const t = await runFixture('duckdb_sets.mjs');
+const { expected, lake, q, sqlString } = t;
+const check = (ok, what) => t.check(ok, what);
 const num = (v) => (v === null ? null : Number(v));
 
 // ---- the sets file
@@ -118,5 +97,4 @@ for (const o of perOrder) {
   check(r && r[4] === num(o.n) && r[5] === 0, `order_id marker of ${o.event_type}: ${JSON.stringify(r)} vs ${o.n}`);
 }
 
-console.log(`${checks} checks, ${failures} failures`);
-process.exit(failures === 0 ? 0 : 1);
+t.finish();
