@@ -259,5 +259,38 @@ TEST(FileWriter, PageIndexDescribesEachPage) {
   }
 }
 
+TEST(FileWriter, LongStringBoundsAreCutButStillBound) {
+  std::string file;
+  Schema s;
+  s.Add("blob", ColumnType::kBinary, Repetition::kRequired);
+  std::unique_ptr<FileWriter> w;
+  ASSERT_TRUE(FileWriter::Open(std::make_unique<StringOutputFile>(&file), s, WriterOptions(), &w).ok());
+  // Long values (bitmaps, JSON): the smallest starts "aaa…", the largest is
+  // 0xFF throughout after a "b" (its cut max must carry into the "b").
+  std::vector<std::string> values = {std::string(1000, 'a'), "b" + std::string(999, '\xff'), std::string(70, 'a') + "z",
+                                     "aab"};
+  for (const std::string& v : values) ASSERT_TRUE(w->AppendRow({std::string_view(v)}).ok());
+  ASSERT_TRUE(w->Close().ok());
+  FileMetaData md = FooterOf(file);
+  const ColumnChunk& cc = md.row_groups[0].columns[0];
+  const Statistics& st = *cc.meta_data->statistics;
+  ASSERT_TRUE(st.min_value && st.max_value);
+  EXPECT_LE(st.min_value->size(), 64u);
+  EXPECT_LE(st.max_value->size(), 64u);
+  EXPECT_EQ(*st.min_value, std::string(64, 'a'));
+  EXPECT_EQ(*st.max_value, "c");
+  EXPECT_FALSE(*st.is_min_value_exact);
+  EXPECT_FALSE(*st.is_max_value_exact);
+  for (const std::string& v : values) {
+    EXPECT_LE(*st.min_value, v);
+    EXPECT_GE(*st.max_value, v);
+  }
+  std::string_view ci_bytes(file.data() + *cc.column_index_offset, *cc.column_index_length);
+  ColumnIndex ci;
+  ASSERT_TRUE(ParseColumnIndex(&ci_bytes, &ci).ok());
+  EXPECT_EQ(ci.min_values[0], *st.min_value);
+  EXPECT_EQ(ci.max_values[0], *st.max_value);
+}
+
 }  // namespace
 }  // namespace swell::parquet
