@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
-#include <thread>
 
 #include "lake/layout.h"
 #include "lake/sets_file.h"
 #include "query/civil_time.h"
 #include "query/timezone.h"
+#include "util/parallel.h"
 
 namespace swell::query {
 
@@ -149,14 +149,7 @@ Status ScanLakeSegmentation(const SegmentationRequest& req, const TimeBuckets& b
     total.partitions_from_sets += my_stats.partitions_from_sets;
     total.partitions_scanned += my_stats.partitions_scanned;
   };
-  const size_t workers = std::min<size_t>(files.size(), std::max(1u, std::min(4u, std::thread::hardware_concurrency())));
-  if (workers <= 1) {
-    work();
-  } else {
-    std::vector<std::thread> threads;
-    for (size_t t = 0; t < workers; ++t) threads.emplace_back(work);
-    for (auto& t : threads) t.join();
-  }
+  RunOnThreads(CpuWorkers(files.size(), 4), work);
   if (stats) {
     stats->partitions_from_sets += total.partitions_from_sets;
     stats->partitions_scanned += total.partitions_scanned;

@@ -6,7 +6,6 @@
 #include <atomic>
 #include <map>
 #include <numeric>
-#include <thread>
 
 #include "event/event_codec.h"
 #include "lake/event_file_reader.h"
@@ -20,6 +19,7 @@
 #include "lake/users_file.h"
 #include "speed/app_state.h"
 #include "util/file_util.h"
+#include "util/parallel.h"
 #include "wal/record_lookup.h"
 
 namespace swell::seal {
@@ -253,13 +253,7 @@ Status Sealer::RunDays(const std::string& app_id, const std::vector<int32_t>& da
         total.Add(day_stats);
       }
     };
-    if (workers == 1) {
-      work();
-    } else {
-      std::vector<std::thread> threads;
-      for (int t = 0; t < workers; ++t) threads.emplace_back(work);
-      for (auto& t : threads) t.join();
-    }
+    RunOnThreads(static_cast<size_t>(workers), work);
     if (!first_error.ok()) {
       if (stats) stats->Add(total);
       return first_error;
