@@ -176,8 +176,22 @@ export const QUERIES = [
     id: 'audience_3leaf',
     title: 'Audience: (view_item where platform = iOS) AND add_to_cart AND NOT purchase, user count',
     kind: 'audience',
-    swell: null,  // not yet implemented (POST /api/v1/audience)
-    parseSwell: null,
+    swell: (ctx) => {
+      const leaf = (extra) => ({ from: ctx.from, to: ctx.to, ...extra });
+      return {
+        method: 'POST',
+        path: '/api/v1/audience',
+        body: {
+          tree: { op: 'and', children: [
+            leaf({ event: 'view_item', property: 'platform', value: 'iOS' }),
+            leaf({ event: 'add_to_cart' }),
+            { op: 'not', children: [leaf({ event: 'purchase' })] },
+          ] },
+          timezone: 'UTC',
+        },
+      };
+    },
+    parseSwell: (json) => new Map([['users', json.count]]),
     duck: (ctx) => `
       SELECT count(*) AS v FROM (
         SELECT ${USER_KEY} AS u,

@@ -301,10 +301,11 @@ for (const [label, raw, missed] of profiles) {
 
 // ---- static ----
 p('## Not yet measured', '');
-p('- Funnel, retention and audience in Swell: the endpoints do not exist yet; DuckDB\'s time for the same',
+p('- Funnel and retention in Swell: the endpoints do not exist yet; DuckDB\'s time for the same',
   '  question is measured already (above), and the entries in `bench/queries.mjs` hold the SQL. When an',
   '  endpoint lands, fill in its `swell` request and `parseSwell` there; the run then times and checks it.',
-  '- Theta sketch update micro-benchmark: added to `bench/micro/` when the sketch lands.', '');
+  '- Audience estimate mode (theta sketches) and audiences over 180/730 days: the audience above is exact mode.',
+  '- Theta sketch update micro-benchmark: not in `bench/micro/` yet.', '');
 // The Parquet reader/writer throughput benchmark (bench/parquet/run.mjs)
 // keeps its own results; they are carried into this report one heading level down.
 const parquetResults = path.join(path.dirname(new URL(import.meta.url).pathname), 'parquet', 'RESULTS.md');

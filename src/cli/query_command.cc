@@ -11,7 +11,7 @@ namespace swell::cli {
 namespace {
 
 struct QueryArgs {
-  std::string kind;  // "segmentation" or "events"
+  std::string kind;  // "segmentation", "audience" or "events"
   std::string data_dir = "./swell-data";
   std::string app = "default";
   std::string json;
@@ -23,7 +23,7 @@ int RunQuery(const QueryArgs& args) {
   // A query must not create an empty data directory by mistake.
   if (!FileExists(args.data_dir)) return Fail("data directory " + args.data_dir + " does not exist");
   std::string request;
-  if (args.kind == "segmentation") {
+  if (args.kind == "segmentation" || args.kind == "audience") {
     st = ReadJsonArgument(args.json, &request);
     if (!st.ok()) return Fail(st);
   }
@@ -33,6 +33,8 @@ int RunQuery(const QueryArgs& args) {
   std::string out;
   if (args.kind == "segmentation") {
     st = opened.engine->queries()->Segmentation(args.app, request, &out);
+  } else if (args.kind == "audience") {
+    st = opened.engine->queries()->Audience(args.app, request, &out);
   } else {
     st = opened.engine->queries()->EventNames(args.app, &out);
   }
@@ -54,6 +56,14 @@ void AddQueryCommand(CLI::App* app, std::function<int()>* action) {
   s->add_option("--app", seg->app, "App id")->capture_default_str();
   s->add_option("--json", seg->json, "The request: JSON text, or @FILE")->required();
   s->callback([seg, action] { *action = [seg] { return RunQuery(*seg); }; });
+
+  auto aud = std::make_shared<QueryArgs>();
+  aud->kind = "audience";
+  CLI::App* a = query->add_subcommand("audience", "Users of a tree of and/or/not over event criteria (docs/api.md)");
+  a->add_option("--data", aud->data_dir, "Data directory")->capture_default_str();
+  a->add_option("--app", aud->app, "App id")->capture_default_str();
+  a->add_option("--json", aud->json, "The request: JSON text, or @FILE")->required();
+  a->callback([aud, action] { *action = [aud] { return RunQuery(*aud); }; });
 
   auto ev = std::make_shared<QueryArgs>();
   ev->kind = "events";

@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include "event/event.h"
+#include "query/request_json.h"
 
 namespace swell::query {
 
@@ -12,29 +13,8 @@ using simdjson::dom::element;
 using simdjson::dom::element_type;
 using simdjson::dom::object;
 
-Status Bad(const std::string& field, const std::string& why) {
-  return Status::InvalidArgument(field + ": " + why);
-}
+Status Bad(const std::string& field, const std::string& why) { return BadField(field, why); }
 
-Status GetString(element e, const std::string& field, std::string* out) {
-  std::string_view v;
-  if (e.get_string().get(v) != simdjson::SUCCESS) return Bad(field, "must be a string");
-  out->assign(v);
-  return Status::OK();
-}
-
-// A filter value as the text PropertyValue::ToText() gives for the same
-// JSON value, so that `"values": [3]` matches the property 3.
-Status GetValueText(element e, const std::string& field, std::string* out) {
-  switch (e.type()) {
-    case element_type::STRING: return GetString(e, field, out);
-    case element_type::INT64: *out = PropertyValue::Int(int64_t(e)).ToText(); return Status::OK();
-    case element_type::UINT64: *out = std::to_string(uint64_t(e)); return Status::OK();
-    case element_type::DOUBLE: *out = PropertyValue::Double(double(e)).ToText(); return Status::OK();
-    case element_type::BOOL: *out = bool(e) ? "true" : "false"; return Status::OK();
-    default: return Bad(field, "must be a string, number or boolean");
-  }
-}
 
 Status GetScope(element e, const std::string& field, bool* user) {
   std::string type;

@@ -9,6 +9,8 @@
 #include <roaring/roaring.hh>
 
 #include "lake/snapshot_holder.h"
+#include "query/audience.h"
+#include "query/audience_request.h"
 #include "query/lake_scan.h"
 #include "query/partition_cache.h"
 #include "query/query_request.h"
@@ -68,6 +70,51 @@ class QueryServiceImpl : public QueryService {
       scanned_.fetch_add(lake_stats.partitions_scanned, std::memory_order_relaxed);
     }
     *response_json = RenderSegmentation(req, buckets, partial);
+    return Status::OK();
+  }
+
+  Status Audience(const std::string& app_id, std::string_view request_json, std::string* response_json) override {
+    AudienceRequest req;
+    SWELL_RETURN_IF_ERROR(ParseAudienceRequest(request_json, &req));
+    std::shared_ptr<const TimeZone> tz;
+    SWELL_RETURN_IF_ERROR(GetZone(req.timezone, &tz));
+    AudiencePlan plan;
+    SWELL_RETURN_IF_ERROR(PlanAudience(req, tz, &plan));
+    AudiencePartial partial(plan.terms.size());
+    // As Segmentation: the lake version is taken while the app is held.
+    std::shared_ptr<const lake::Snapshot> snapshot;
+    Status st = speed_->ReadApp(app_id, [&](const speed::AppState& app) {
+      snapshot = Snapshot();
+      ScanAudience(plan, app, &partial);
+      return Status::OK();
+    });
+    if (!st.ok() && !st.IsNotFound()) return st;
+    const bool app_found = st.ok();
+    if (!app_found) snapshot = Snapshot();
+    if (snapshot) {
+      AudienceScanStats lake_stats;
+      SWELL_RETURN_IF_ERROR(ScanLakeAudience(plan, app_id, *snapshot, cache_.get(), &partial, &lake_stats));
+      from_sets_.fetch_add(lake_stats.partitions_from_sets, std::memory_order_relaxed);
+      scanned_.fetch_add(lake_stats.partitions_scanned, std::memory_order_relaxed);
+    }
+    Roaring audience = EvaluateAudience(req, plan, partial);
+    std::vector<std::string> sample;
+    if (req.sample > 0 && !audience.isEmpty() && app_found) {
+      // The first users by number; their ids from the app's dictionary (a
+      // user key is "u:" + user_id or "d:" + device_id).
+      std::vector<uint32_t> numbers;
+      for (auto it = audience.begin(); it != audience.end() && numbers.size() < req.sample; ++it)
+        numbers.push_back(*it);
+      SWELL_RETURN_IF_ERROR(speed_->ReadApp(app_id, [&](const speed::AppState& app) {
+        for (uint32_t n : numbers) {
+          if (n >= app.users().size()) continue;
+          std::string_view key = app.users().KeyOf(n);
+          sample.emplace_back(key.size() >= 2 ? key.substr(2) : key);
+        }
+        return Status::OK();
+      }));
+    }
+    *response_json = RenderAudience(req, audience.cardinality(), sample);
     return Status::OK();
   }
 

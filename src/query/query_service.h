@@ -46,6 +46,10 @@ class QueryService {
   // field of the request.
   virtual Status Segmentation(const std::string& app_id, std::string_view request_json,
                               std::string* response_json) = 0;
+  // POST /api/v1/audience, exact mode (query/audience.h). InvalidArgument
+  // (-> HTTP 400) names the bad field of the request.
+  virtual Status Audience(const std::string& app_id, std::string_view request_json,
+                          std::string* response_json) = 0;
   // GET /api/v1/events: event names with counts.
   virtual Status EventNames(const std::string& app_id, std::string* response_json) = 0;
 

@@ -20,6 +20,7 @@ std::string_view RouteLabel(Route route) {
     case Route::kHttpApi: return "/2/httpapi";
     case Route::kBatch: return "/batch";
     case Route::kSegmentation: return "/api/v1/segmentation";
+    case Route::kAudience: return "/api/v1/audience";
     case Route::kEvents: return "/api/v1/events";
     case Route::kHealthz: return "/healthz";
     case Route::kMetrics: return "/metrics";

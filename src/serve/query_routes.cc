@@ -24,6 +24,16 @@ void QueryRoutes::Answer(httplib::Response& res, const Status& st, std::string j
 
 void QueryRoutes::Segmentation(const httplib::Request& req, httplib::Response& res,
                                const httplib::ContentReader& reader) {
+  Post(req, res, reader, &query::QueryService::Segmentation);
+}
+
+void QueryRoutes::Audience(const httplib::Request& req, httplib::Response& res,
+                           const httplib::ContentReader& reader) {
+  Post(req, res, reader, &query::QueryService::Audience);
+}
+
+void QueryRoutes::Post(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader,
+                       Status (query::QueryService::*run)(const std::string&, std::string_view, std::string*)) {
   // The body is read first, whatever the key, so that a refused request
   // leaves the keep-alive connection usable.
   std::string body;
@@ -39,7 +49,7 @@ void QueryRoutes::Segmentation(const httplib::Request& req, httplib::Response& r
     case BodyResult::Outcome::kReadFailed: return SendJson(res, 400, ErrorJson(br.message));
   }
   std::string out;
-  Status st = engine_->queries()->Segmentation(app, body, &out);
+  Status st = (engine_->queries()->*run)(app, body, &out);
   Answer(res, st, std::move(out));
 }
 

@@ -262,6 +262,31 @@ try {
   t.eq(r.json && seriesTotal(r.json), helloUsers.size, 'hello uniques equal the users sent');
   r = await segmentation(url, web.read, { ...q, event: { name: 'batch_event' }, metric: 'uniques' });
   t.eq(r.json && seriesTotal(r.json), 50, 'batch_event uniques');
+  // Audiences over HTTP: the same users, the same keys rules.
+  const aud = { tree: { event: 'hello', from: DAY, to: DAY }, sample: 3 };
+  r = await postJson(`${url}/api/v1/audience`, aud, { headers: { Authorization: `Bearer ${web.read}` } });
+  t.eq(r.status, 200, 'audience 200');
+  t.eq(r.json?.count, helloUsers.size, 'audience of hello users equals the users sent');
+  t.eq([r.json?.lower_bound, r.json?.upper_bound, r.json?.mode], [helloUsers.size, helloUsers.size, 'exact'], 'exact bounds');
+  t.ok(Array.isArray(r.json?.sample) && r.json.sample.every((u) => helloUsers.has(u)), 'audience sample holds hello users', r.text);
+  // not: the users active in the range (any event) who did not say hello.
+  const active = await postJson(`${url}/api/v1/audience`, { tree: { event: '_all', from: DAY, to: DAY } },
+    { headers: { Authorization: `Bearer ${web.read}` } });
+  r = await postJson(`${url}/api/v1/audience`, { tree: { op: 'not', children: [aud.tree] } },
+    { headers: { Authorization: `Bearer ${web.read}` } });
+  t.eq([r.status, r.json?.count], [200, active.json?.count - helloUsers.size], 'not(hello) = active users minus hello users');
+  t.ok(r.json?.count > 0, 'not(hello) is not empty here (batch_event users)');
+  r = await postJson(`${url}/api/v1/audience`, aud);
+  t.eq(r.status, 401, 'audience without a key: 401');
+  r = await postJson(`${url}/api/v1/audience`, aud, { headers: { Authorization: `Bearer ${web.ingest}` } });
+  t.eq(r.status, 403, 'audience with an ingest key: 403');
+  r = await postJson(`${url}/api/v1/audience`, { tree: { op: 'not', children: [aud.tree, aud.tree] } },
+    { headers: { Authorization: `Bearer ${web.read}` } });
+  t.eq(r.status, 400, 'a not with two children: 400');
+  t.ok(/not/.test(r.json?.error ?? ''), 'the 400 names the problem', r.text);
+  r = await postJson(`${url}/api/v1/audience`, aud, { headers: { Authorization: `Bearer ${ios.read}` } });
+  t.eq([r.status, r.json?.count], [200, 0], "ios read key does not see web's audience");
+
   r = await getJson(`${url}/api/v1/events`, { Authorization: `Bearer ${web.read}` });
   t.eq(r.status, 200, 'events list');
   const names = Object.fromEntries((r.json?.events ?? []).map((e) => [e.name, e.totals]).sort());

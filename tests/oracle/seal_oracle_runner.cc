@@ -22,6 +22,8 @@
 //   {"action": "...", ...}                                   what was done
 //   {"checkpoint": C, "ingested": N, "names": RESPONSE}      GET /api/v1/events
 //   {"checkpoint": C, "ingested": N, "request": i, "ok": RESPONSE | "error": "..."}
+// A request with a "tree" key is an audience request (POST /api/v1/audience,
+// audience.mjs), any other a segmentation.
 //   {"done": true, "lake": DIR, "raw_tier": b, "speed_events": n, ...}
 // N is the number of event lines ingested so far (a prefix of the file).
 #include <simdjson.h>
@@ -292,6 +294,14 @@ class Runner {
          lake::DateString(first) + ".." + lake::DateString(last));
   }
 
+  // A request with a "tree" key is an audience (audience.mjs), any other a
+  // segmentation.
+  Status Ask(const std::string& request, std::string* response) {
+    if (request.find("\"tree\":") != std::string::npos)
+      return engine_->queries()->Audience(kApp, request, response);
+    return engine_->queries()->Segmentation(kApp, request, response);
+  }
+
   // One answer line per request; the names line first.
   std::vector<std::string> Answers() {
     std::vector<std::string> out;
@@ -299,7 +309,7 @@ class Runner {
     Status st = engine_->queries()->EventNames(kApp, &response);
     out.push_back(st.ok() ? response : "!" + st.ToString());
     for (const std::string& r : requests_) {
-      st = engine_->queries()->Segmentation(kApp, r, &response);
+      st = Ask(r, &response);
       out.push_back(st.ok() ? response : "!" + st.ToString());
     }
     return out;
@@ -343,7 +353,7 @@ class Runner {
           std::string response;
           const size_t k = i % (requests_.size() + 1);
           Status st = k == 0 ? engine_->queries()->EventNames(kApp, &response)
-                             : engine_->queries()->Segmentation(kApp, requests_[k - 1], &response);
+                             : Ask(requests_[k - 1], &response);
           std::string answer = st.ok() ? response : "!" + st.ToString();
           {
             std::lock_guard lock(mu);
