@@ -92,11 +92,7 @@ class Parser {
         if (filter.property.name.empty()) return Bad(sub, "must not be empty");
         leaf.filter.emplace();
       } else if (key == "type") {
-        std::string type;
-        SWELL_RETURN_IF_ERROR(GetString(value, sub, &type));
-        if (type == "user") filter.property.user = true;
-        else if (type == "event") filter.property.user = false;
-        else return Bad(sub, "must be \"event\" or \"user\"");
+        SWELL_RETURN_IF_ERROR(GetScope(value, sub, &filter.property.user));
         has_type = true;
       } else if (key == "value") {
         if (has_values) return Bad(sub, "give value or values, not both");
@@ -159,11 +155,8 @@ class Parser {
 
 Status ParseAudienceRequest(std::string_view json, AudienceRequest* out) {
   simdjson::dom::parser parser;
-  element root;
-  if (parser.parse(json.data(), json.size()).get(root) != simdjson::SUCCESS)
-    return Status::InvalidArgument("request: not valid JSON");
   object obj;
-  if (root.get_object().get(obj) != simdjson::SUCCESS) return Status::InvalidArgument("request: must be a JSON object");
+  SWELL_RETURN_IF_ERROR(ParseRequestObject(&parser, json, &obj));
   AudienceRequest req;
   Parser p(&req);
   bool has_tree = false;

@@ -15,16 +15,6 @@ using simdjson::dom::object;
 
 Status Bad(const std::string& field, const std::string& why) { return BadField(field, why); }
 
-
-Status GetScope(element e, const std::string& field, bool* user) {
-  std::string type;
-  SWELL_RETURN_IF_ERROR(GetString(e, field, &type));
-  if (type == "user") *user = true;
-  else if (type == "event") *user = false;
-  else return Bad(field, "must be \"event\" or \"user\"");
-  return Status::OK();
-}
-
 Status CheckPropertyName(const std::string& name, const std::string& field) {
   if (name.empty()) return Bad(field, "must not be empty");
   return Status::OK();
@@ -124,11 +114,8 @@ Status ParseGroupBy(element e, PropertyRef* out) {
 
 Status ParseSegmentationRequest(std::string_view json, SegmentationRequest* out) {
   simdjson::dom::parser parser;
-  element root;
-  if (parser.parse(json.data(), json.size()).get(root) != simdjson::SUCCESS)
-    return Status::InvalidArgument("request: not valid JSON");
   object obj;
-  if (root.get_object().get(obj) != simdjson::SUCCESS) return Status::InvalidArgument("request: must be a JSON object");
+  SWELL_RETURN_IF_ERROR(ParseRequestObject(&parser, json, &obj));
   SegmentationRequest req;
   bool has_event = false, has_from = false, has_to = false;
   std::string from_text, to_text;

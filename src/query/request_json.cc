@@ -29,4 +29,21 @@ Status GetValueText(element e, const std::string& field, std::string* out) {
   }
 }
 
+Status GetScope(element e, const std::string& field, bool* user) {
+  std::string type;
+  SWELL_RETURN_IF_ERROR(GetString(e, field, &type));
+  if (type == "user") *user = true;
+  else if (type == "event") *user = false;
+  else return BadField(field, "must be \"event\" or \"user\"");
+  return Status::OK();
+}
+
+Status ParseRequestObject(simdjson::dom::parser* parser, std::string_view json, simdjson::dom::object* out) {
+  element root;
+  if (parser->parse(json.data(), json.size()).get(root) != simdjson::SUCCESS)
+    return Status::InvalidArgument("request: not valid JSON");
+  if (root.get_object().get(*out) != simdjson::SUCCESS) return Status::InvalidArgument("request: must be a JSON object");
+  return Status::OK();
+}
+
 }  // namespace swell::query
