@@ -29,7 +29,9 @@ Status AppState::Apply(const std::vector<Event>& events, uint64_t lsn, ApplyResu
       result->duplicates++;
       continue;
     }
-    if (!sealed_watermark_.empty()) {
+    // Only a replay meets records at or below a watermark: live records
+    // come after every seal's cut, so they skip the lookup.
+    if (lsn <= max_watermark_) {
       auto it = sealed_watermark_.find(static_cast<int32_t>(FloorDiv(e.time_ms, 86'400'000)));
       if (it != sealed_watermark_.end() && lsn <= it->second) {
         result->sealed++;
@@ -52,6 +54,7 @@ void AppState::AddSealedRow(const Event& e, uint32_t user_number) { AddRow(e, us
 void AppState::SetSealedWatermark(int32_t day, uint64_t lsn) {
   uint64_t& w = sealed_watermark_[day];
   if (lsn > w) w = lsn;
+  if (lsn > max_watermark_) max_watermark_ = lsn;
 }
 
 void AppState::CollectRows(int64_t first_hour, int64_t end_hour, uint64_t max_lsn,

@@ -104,6 +104,7 @@ class AppState {
   std::vector<PropRef> scratch_;
   uint64_t last_lsn_ = 0;
   std::map<int32_t, uint64_t> sealed_watermark_;  // by UTC day
+  uint64_t max_watermark_ = 0;                     // the largest of them
 };
 
 }  // namespace swell::speed
