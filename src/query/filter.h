@@ -1,7 +1,8 @@
 // Properties and filters of a request bound to one app's dictionaries: names
 // become key refs and value texts become value ids, so that evaluating a row
 // compares integers. Binding is per data source (the speed layer's
-// dictionaries now, a lake file's later); results leave a source as text.
+// AppState, or a lake day loaded into one by PartitionCache); results leave
+// a source as text.
 #pragma once
 
 #include <cstdint>

@@ -1,7 +1,8 @@
 // QueryService: the one entry point for queries. HTTP routes and the CLI hand
 // it the request JSON and get the response JSON (docs/api.md). It plans each
-// query over the data sources (the speed layer now; the lake once sealed data
-// exists) and merges their partial results.
+// query over the two data sources, the speed layer and the lake's sealed
+// days (docs/queries.md "How a query is planned"), and merges their partial
+// results.
 #pragma once
 
 #include <memory>
