@@ -127,6 +127,15 @@ int RunDemo(const DemoArgs& args) {
       "  curl -s %s/api/v1/segmentation -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d "
       "'{\"event\":{\"name\":\"purchase\"},\"metric\":\"totals\",\"interval\":\"day\",\"group_by\":\"platform\",%s}'\n",
       base.c_str(), keys.read_key.c_str(), range.c_str());
+  std::printf(
+      "  curl -s %s/api/v1/funnel -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d "
+      "'{\"steps\":[{\"event\":\"view_item\"},{\"event\":\"add_to_cart\"},{\"event\":\"purchase\"}],"
+      "\"window\":\"1d\",\"group_by\":\"platform\",%s}'\n",
+      base.c_str(), keys.read_key.c_str(), range.c_str());
+  std::printf(
+      "  curl -s %s/api/v1/retention -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d "
+      "'{\"start\":{\"event\":\"sign_up\"},\"return\":{\"event\":\"app_open\"},\"periods\":7,%s}'\n",
+      base.c_str(), keys.read_key.c_str(), range.c_str());
   std::printf("  swell query events --data %s --app %s   (with the server stopped)\n", args.data_dir.c_str(),
               app.c_str());
   std::fflush(stdout);

@@ -11,7 +11,7 @@ namespace swell::cli {
 namespace {
 
 struct QueryArgs {
-  std::string kind;  // "segmentation", "audience" or "events"
+  std::string kind;  // "segmentation", "funnel", "retention", "audience" or "events"
   std::string data_dir = "./swell-data";
   std::string app = "default";
   std::string json;
@@ -23,7 +23,7 @@ int RunQuery(const QueryArgs& args) {
   // A query must not create an empty data directory by mistake.
   if (!FileExists(args.data_dir)) return Fail("data directory " + args.data_dir + " does not exist");
   std::string request;
-  if (args.kind == "segmentation" || args.kind == "audience") {
+  if (args.kind != "events") {
     st = ReadJsonArgument(args.json, &request);
     if (!st.ok()) return Fail(st);
   }
@@ -33,6 +33,10 @@ int RunQuery(const QueryArgs& args) {
   std::string out;
   if (args.kind == "segmentation") {
     st = opened.engine->queries()->Segmentation(args.app, request, &out);
+  } else if (args.kind == "funnel") {
+    st = opened.engine->queries()->Funnel(args.app, request, &out);
+  } else if (args.kind == "retention") {
+    st = opened.engine->queries()->Retention(args.app, request, &out);
   } else if (args.kind == "audience") {
     st = opened.engine->queries()->Audience(args.app, request, &out);
   } else {
@@ -49,21 +53,23 @@ void AddQueryCommand(CLI::App* app, std::function<int()>* action) {
   CLI::App* query = app->add_subcommand("query", "Run a query on a data directory (same JSON as the HTTP API)");
   query->require_subcommand(1);
 
-  auto seg = std::make_shared<QueryArgs>();
-  seg->kind = "segmentation";
-  CLI::App* s = query->add_subcommand("segmentation", "Event totals, uniques and more over time (docs/api.md)");
-  s->add_option("--data", seg->data_dir, "Data directory")->capture_default_str();
-  s->add_option("--app", seg->app, "App id")->capture_default_str();
-  s->add_option("--json", seg->json, "The request: JSON text, or @FILE")->required();
-  s->callback([seg, action] { *action = [seg] { return RunQuery(*seg); }; });
-
-  auto aud = std::make_shared<QueryArgs>();
-  aud->kind = "audience";
-  CLI::App* a = query->add_subcommand("audience", "Users of a tree of and/or/not over event criteria (docs/api.md)");
-  a->add_option("--data", aud->data_dir, "Data directory")->capture_default_str();
-  a->add_option("--app", aud->app, "App id")->capture_default_str();
-  a->add_option("--json", aud->json, "The request: JSON text, or @FILE")->required();
-  a->callback([aud, action] { *action = [aud] { return RunQuery(*aud); }; });
+  // The query types that take a JSON request, as the HTTP API does.
+  struct JsonQuery {
+    const char* kind;
+    const char* help;
+  };
+  for (const JsonQuery& q : {JsonQuery{"segmentation", "Event totals, uniques and more over time (docs/api.md)"},
+                             JsonQuery{"funnel", "Users through a sequence of steps, and how fast (docs/api.md)"},
+                             JsonQuery{"retention", "Users who came back after a start event, per cohort (docs/api.md)"},
+                             JsonQuery{"audience", "Users of a tree of and/or/not over event criteria (docs/api.md)"}}) {
+    auto args = std::make_shared<QueryArgs>();
+    args->kind = q.kind;
+    CLI::App* sub = query->add_subcommand(q.kind, q.help);
+    sub->add_option("--data", args->data_dir, "Data directory")->capture_default_str();
+    sub->add_option("--app", args->app, "App id")->capture_default_str();
+    sub->add_option("--json", args->json, "The request: JSON text, or @FILE")->required();
+    sub->callback([args, action] { *action = [args] { return RunQuery(*args); }; });
+  }
 
   auto ev = std::make_shared<QueryArgs>();
   ev->kind = "events";

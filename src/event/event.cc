@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "util/json_writer.h"
+
 namespace swell {
 
 std::string PropertyValue::ToText() const {
@@ -13,9 +15,9 @@ std::string PropertyValue::ToText() const {
     case Kind::kInt: return std::to_string(i);
     case Kind::kDouble: {
       if (!std::isfinite(d)) return "";
-      char buf[32];
-      auto r = std::to_chars(buf, buf + sizeof buf, d);
-      return std::string(buf, r.ptr);
+      std::string text;
+      AppendDouble(&text, d);
+      return text;
     }
     case Kind::kString:
     case Kind::kJson: return s;

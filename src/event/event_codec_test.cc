@@ -60,6 +60,12 @@ TEST(PropertyValue, CanonicalText) {
   EXPECT_EQ(PropertyValue::Int(-3).ToText(), "-3");
   EXPECT_EQ(PropertyValue::Double(2.5).ToText(), "2.5");
   EXPECT_EQ(PropertyValue::Double(3.0).ToText(), "3");
+  // Fixed notation from 1e-4 up to 1e16, scientific outside, as SQL prints.
+  EXPECT_EQ(PropertyValue::Double(300000.0).ToText(), "300000");
+  EXPECT_EQ(PropertyValue::Double(-123456789012345.0).ToText(), "-123456789012345");
+  EXPECT_EQ(PropertyValue::Double(1e16).ToText(), "1e+16");
+  EXPECT_EQ(PropertyValue::Double(0.0001).ToText(), "0.0001");
+  EXPECT_EQ(PropertyValue::Double(1.25e-5).ToText(), "1.25e-05");
   EXPECT_EQ(PropertyValue::Bool(false).ToText(), "false");
   EXPECT_EQ(PropertyValue::Null().ToText(), "");
   double d;

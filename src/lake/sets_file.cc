@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <bit>
 #include <cassert>
 #include <cerrno>
@@ -14,12 +15,25 @@
 #include "parquet/file_reader.h"
 #include "parquet/file_writer.h"
 #include "parquet/output_file.h"
+#include "sketch/theta_hash.h"
 
 namespace swell::lake {
 
 namespace {
 
-enum Column { kEventTypeCol, kScopeCol, kPropertyCol, kValueCol, kUsersCol, kEventCountCol, kUserCountCol, kNumCols };
+enum Column {
+  kEventTypeCol,
+  kScopeCol,
+  kPropertyCol,
+  kValueCol,
+  kUsersCol,
+  kEventCountCol,
+  kUserCountCol,
+  kSketchCol,
+  kNumCols
+};
+// Sets schema 1 (files without the sketch column) has the first 7 columns.
+constexpr size_t kSchema1Cols = kSketchCol;
 
 parquet::Schema SetsSchema() {
   using parquet::ColumnType;
@@ -31,8 +45,21 @@ parquet::Schema SetsSchema() {
       .Add("value", ColumnType::kString, Repetition::kOptional)
       .Add("users", ColumnType::kBinary, Repetition::kOptional)
       .Add("event_count", ColumnType::kInt64, Repetition::kRequired)
-      .Add("user_count", ColumnType::kInt64, Repetition::kRequired);
+      .Add("user_count", ColumnType::kInt64, Repetition::kRequired)
+      .Add("sketch", ColumnType::kBinary, Repetition::kOptional);
   return s;
+}
+
+// The seed hash of kSetsSketchSeed (0x93cc for 9001).
+uint16_t SketchSeedHash() {
+  static const uint16_t hash = [] {
+    uint16_t h = 0;
+    Status s = ComputeThetaSeedHash(kSetsSketchSeed, &h);
+    assert(s.ok());
+    (void)s;
+    return h;
+  }();
+  return hash;
 }
 
 // ---- building
@@ -180,9 +207,10 @@ Status ValidatePortableBitmap(std::string_view bytes) {
 Status CheckSchema(const parquet::FileReader& reader) {
   const auto& leaves = reader.schema();
   parquet::Schema want = SetsSchema();
-  if (leaves.size() != want.num_columns())
+  if (leaves.size() != want.num_columns() && leaves.size() != kSchema1Cols)
     return Status::Corruption("not a sets file: " + std::to_string(leaves.size()) + " columns, want " +
-                              std::to_string(want.num_columns()));
+                              std::to_string(want.num_columns()) + " (or " + std::to_string(kSchema1Cols) +
+                              " without sketches)");
   for (size_t i = 0; i < leaves.size(); ++i) {
     const parquet::ColumnDescriptor& d = want.column(i);
     const parquet::LeafColumn& l = leaves[i];
@@ -212,14 +240,72 @@ bool SetsRowLess(const SetsRow& a, const SetsRow& b) {
   return a.value < b.value;  // nullopt first
 }
 
+uint64_t SetsSketchItemHash(const Event& e) {
+  const std::string& item = e.user_id.empty() ? e.device_id : e.user_id;
+  if (item.empty()) return 0;
+  return ThetaHashBytes(item.data(), item.size(), kSetsSketchSeed);
+}
+
+namespace {
+
+// SetsSketchOfHashes on a scratch vector it reorders and shrinks.
+CompactThetaSketch SketchOfHashes(std::vector<uint64_t>* hashes, bool any_item) {
+  constexpr size_t k = size_t{1} << kSetsSketchLgK;
+  std::vector<uint64_t>& h = *hashes;
+  // An update sketch drops 0 (the empty-slot mark) and anything not below
+  // its starting theta (2^63 - 1).
+  std::erase_if(h, [](uint64_t x) { return x == 0 || x >= kThetaMax; });
+  uint64_t theta = kThetaMax;
+  auto sort_unique = [](std::vector<uint64_t>& v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+  };
+  if (h.size() > k) {
+    // The k + 1 smallest with multiplicity; if they are distinct they are
+    // the k + 1 smallest distinct hashes (the usual case: equal hashes only
+    // come from equal items).
+    std::nth_element(h.begin(), h.begin() + k, h.end());
+    std::vector<uint64_t> head(h.begin(), h.begin() + k + 1);
+    sort_unique(head);
+    if (head.size() == k + 1) {
+      h.swap(head);
+    } else {
+      sort_unique(h);  // equal hashes among them: sort them all out
+    }
+    if (h.size() > k) {
+      theta = h[k];
+      h.resize(k);
+    }
+  } else {
+    sort_unique(h);
+  }
+  return CompactThetaSketch(/*empty=*/!any_item, /*ordered=*/true, SketchSeedHash(), theta,
+                            any_item ? std::move(h) : std::vector<uint64_t>());
+}
+
+}  // namespace
+
+CompactThetaSketch SetsSketchOfHashes(std::vector<uint64_t> hashes, bool any_item) {
+  return SketchOfHashes(&hashes, any_item);
+}
+
 std::vector<SetsRow> BuildSetsRows(std::span<const Event> events, std::span<const uint32_t> user_numbers) {
   assert(user_numbers.size() == events.size());
   std::map<std::string, NameSets, std::less<>> names;
   std::unordered_set<std::string_view> seen;
   std::string tagged;
+  // Each distinct user's item hash, computed once (every event of a user
+  // number has the same UserKey(), hence the same item).
+  constexpr uint64_t kNoItem = ~uint64_t{0};  // an empty item; never a hash (< 2^63)
+  Roaring day_users;
+  std::vector<std::pair<uint32_t, uint64_t>> user_hashes;
   for (size_t i = 0; i < events.size(); ++i) {
     const Event& e = events[i];
     const uint32_t user = user_numbers[i];
+    if (day_users.addChecked(user)) {
+      const bool has_item = !e.user_id.empty() || !e.device_id.empty();
+      user_hashes.emplace_back(user, has_item ? SetsSketchItemHash(e) : kNoItem);
+    }
     auto it = names.find(e.event_type);
     if (it == names.end()) it = names.emplace(e.event_type, NameSets()).first;
     NameSets& name = it->second;
@@ -254,6 +340,37 @@ std::vector<SetsRow> BuildSetsRows(std::span<const Event> events, std::span<cons
     for (const Property& p : e.user_properties) add('u', p);
   }
 
+  std::sort(user_hashes.begin(), user_hashes.end());
+  std::vector<uint64_t> scratch;
+  // A row's sketch: its users' hashes, found by a galloping search through
+  // the day's users (a row's bitmap iterates in ascending order).
+  auto sketch_of = [&](const Roaring& users) {
+    const size_t n = user_hashes.size();
+    scratch.clear();
+    scratch.reserve(users.cardinality());
+    bool any_item = false;
+    size_t pos = 0;
+    for (uint32_t u : users) {
+      // Gallop from the previous user to bracket u, then binary search.
+      size_t step = 1, lo = pos;
+      while (lo + step < n && user_hashes[lo + step].first < u) {
+        lo += step;
+        step *= 2;
+      }
+      pos = static_cast<size_t>(
+          std::lower_bound(user_hashes.begin() + static_cast<ptrdiff_t>(lo),
+                           user_hashes.begin() + static_cast<ptrdiff_t>(std::min(n, lo + step + 1)), u,
+                           [](const std::pair<uint32_t, uint64_t>& a, uint32_t b) { return a.first < b; }) -
+          user_hashes.begin());
+      assert(pos < n && user_hashes[pos].first == u);
+      const uint64_t h = user_hashes[pos].second;
+      if (h == kNoItem) continue;
+      any_item = true;
+      scratch.push_back(h);
+    }
+    return SketchOfHashes(&scratch, any_item);
+  };
+
   std::vector<SetsRow> rows;
   for (auto& [event_type, name] : names) {
     SetsRow all;
@@ -261,6 +378,7 @@ std::vector<SetsRow> BuildSetsRows(std::span<const Event> events, std::span<cons
     all.value = "";
     all.users = std::move(name.users);
     all.users.runOptimize();
+    all.sketch = sketch_of(all.users);
     all.event_count = name.events;
     rows.push_back(std::move(all));
     for (auto& [tagged_key, key] : name.keys) {
@@ -283,6 +401,7 @@ std::vector<SetsRow> BuildSetsRows(std::span<const Event> events, std::span<cons
         row.value = value;
         row.users = std::move(set.users);
         row.users.runOptimize();
+        row.sketch = sketch_of(row.users);
         row.event_count = set.events;
         rows.push_back(std::move(row));
       }
@@ -325,6 +444,12 @@ Status WriteSetsFile(const std::string& local_path, std::span<const SetsRow> row
                                      std::to_string(i));
     if (!r.is_marker() && r.event_count < r.users.cardinality())
       return Status::InvalidArgument("sets file: fewer events than users at row " + std::to_string(i));
+    if (r.is_marker() == r.sketch.has_value())
+      return Status::InvalidArgument(std::string("sets file: ") +
+                                     (r.is_marker() ? "a marker row with a sketch" : "a row without a sketch") +
+                                     " at row " + std::to_string(i));
+    if (r.sketch && !r.sketch->IsEmpty() && r.sketch->seed_hash() != SketchSeedHash())
+      return Status::InvalidArgument("sets file: a sketch of another seed at row " + std::to_string(i));
   }
   parquet::WriterOptions o;
   o.codec = parquet::CompressionCodec::ZSTD;
@@ -337,10 +462,12 @@ Status WriteSetsFile(const std::string& local_path, std::span<const SetsRow> row
                        {kPropertyCol, false, false},
                        {kValueCol, false, true}};
   o.key_value_metadata.push_back({"swell.kind", std::string("sets")});
-  o.key_value_metadata.push_back({"swell.sets_schema", std::string("1")});
+  o.key_value_metadata.push_back({"swell.sets_schema", std::string("2")});
+  o.key_value_metadata.push_back({"swell.sets_sketch_lg_k", std::to_string(kSetsSketchLgK)});
+  o.key_value_metadata.push_back({"swell.sets_sketch_seed", std::to_string(kSetsSketchSeed)});
   std::unique_ptr<parquet::FileWriter> w;
   SWELL_RETURN_IF_ERROR(parquet::FileWriter::Open(local_path, SetsSchema(), o, &w));
-  std::string users;
+  std::string users, sketch;
   std::vector<parquet::Value> row(kNumCols);
   for (const SetsRow& r : rows) {
     row[kEventTypeCol] = std::string_view(r.event_type);
@@ -351,10 +478,14 @@ Status WriteSetsFile(const std::string& local_path, std::span<const SetsRow> row
       row[kValueCol] = std::string_view(*r.value);
       row[kUsersCol] = std::string_view(users);
       row[kUserCountCol] = static_cast<int64_t>(r.users.cardinality());
+      sketch.clear();
+      r.sketch->AppendTo(&sketch);
+      row[kSketchCol] = std::string_view(sketch);
     } else {
       row[kValueCol] = std::monostate();
       row[kUsersCol] = std::monostate();
       row[kUserCountCol] = int64_t{0};
+      row[kSketchCol] = std::monostate();
     }
     row[kEventCountCol] = static_cast<int64_t>(r.event_count);
     SWELL_RETURN_IF_ERROR(w->AppendRow(row));
@@ -367,6 +498,11 @@ Status WriteSetsFile(const std::string& local_path, std::span<const SetsRow> row
 }
 
 Status ReadSetsRows(Storage* storage, std::string_view key, std::string_view event, std::vector<SetsRow>* rows) {
+  return ReadSetsRows(storage, key, event, SetsReadOptions(), rows);
+}
+
+Status ReadSetsRows(Storage* storage, std::string_view key, std::string_view event, const SetsReadOptions& options,
+                    std::vector<SetsRow>* rows) {
   const std::string name(key);
   // Ranged reads: the footer, then only the chunks the filter leaves.
   std::unique_ptr<parquet::InputSource> source;
@@ -377,13 +513,19 @@ Status ReadSetsRows(Storage* storage, std::string_view key, std::string_view eve
   s = CheckSchema(*reader);
   if (!s.ok()) return s.WithContext(name);
 
+  // Only the columns wanted: a reader without use for sketches never
+  // fetches or decodes them.
+  const bool sketches = options.sketches && reader->schema().size() > kSchema1Cols;
+  std::vector<std::string> projection;
+  for (size_t c = 0; c < (sketches ? size_t{kNumCols} : kSchema1Cols); ++c)
+    projection.push_back(reader->schema()[c].name);
   parquet::RowGroupFilter filter;
   if (!event.empty()) filter.predicates.push_back({"event_type", parquet::CompareOp::kEq, std::string(event)});
   std::vector<SetsRow> out;
   for (int g = 0; g < reader->num_row_groups(); ++g) {
     parquet::RowGroupData data;
     bool skipped = false;
-    s = reader->ReadRowGroup(g, {}, filter, &data, &skipped);
+    s = reader->ReadRowGroup(g, projection, filter, &data, &skipped);
     if (!s.ok()) return s.WithContext(name);
     if (skipped) continue;
     auto corrupt = [&](size_t r, const std::string& what) {
@@ -396,7 +538,9 @@ Status ReadSetsRows(Storage* storage, std::string_view key, std::string_view eve
     const auto* users = Values<std::string>(data.columns[kUsersCol]);
     const auto* event_counts = Values<int64_t>(data.columns[kEventCountCol]);
     const auto* user_counts = Values<int64_t>(data.columns[kUserCountCol]);
-    if (!event_types || !scopes || !properties || !values || !users || !event_counts || !user_counts)
+    const auto* sketch_bytes = sketches ? Values<std::string>(data.columns[kSketchCol]) : nullptr;
+    if (!event_types || !scopes || !properties || !values || !users || !event_counts || !user_counts ||
+        (sketches && !sketch_bytes))
       return Status::Corruption(name + ": unexpected column types");
     const size_t n = data.columns[0].size();
     for (const auto& c : data.columns) {
@@ -426,6 +570,19 @@ Status ReadSetsRows(Storage* storage, std::string_view key, std::string_view eve
         if (row.event_count < row.users.cardinality()) return corrupt(r, "fewer events than users");
       } else if (user_count != 0) {
         return corrupt(r, "malformed marker row");
+      }
+      if (sketches) {
+        if (has_value == data.columns[kSketchCol].IsNull(r)) return corrupt(r, "value and sketch disagree on null");
+        if (has_value) {
+          CompactThetaSketch sketch;
+          s = CompactThetaSketch::Deserialize((*sketch_bytes)[r], kSetsSketchSeed, &sketch);
+          if (!s.ok()) return corrupt(r, "sketch: " + s.message());
+          // Equal items share a hash, so a sketch can hold fewer hashes than
+          // the row has users, never more.
+          if (sketch.NumRetained() > row.users.cardinality())
+            return corrupt(r, "sketch does not match the bitmap");
+          row.sketch = std::move(sketch);
+        }
       }
       out.push_back(std::move(row));
     }

@@ -13,6 +13,8 @@
 #include "lake/local_storage.h"
 #include "parquet/file_reader.h"
 #include "parquet/file_writer.h"
+#include "sketch/theta_hash.h"
+#include "sketch/theta_update_sketch.h"
 #include "util/file_util.h"
 
 namespace swell::lake {
@@ -96,6 +98,23 @@ std::vector<Expected> BruteForce(const std::vector<Event>& events, const std::ve
   return ::testing::AssertionSuccess();
 }
 
+// A sketch for hand-built rows: each user number hashed as a uint64.
+CompactThetaSketch SketchOfNumbers(const Roaring& users) {
+  std::vector<uint64_t> hashes;
+  for (uint32_t u : users) hashes.push_back(ThetaHashUint64(u, kSetsSketchSeed));
+  return SetsSketchOfHashes(std::move(hashes), !users.isEmpty());
+}
+
+// What Swell's update sketch (proven equal to DataSketches' QuickSelect
+// sketch in theta_compat_test) holds for these items, trimmed to k and
+// compacted: the bytes a row's sketch must have.
+std::string UpdateSketchBytes(const std::vector<std::string>& items) {
+  ThetaUpdateSketch u;
+  for (const std::string& item : items) u.Update(item);
+  u.Trim();
+  return u.Compact().Serialize();
+}
+
 // Generated events exercising every rule: low- and high-cardinality keys,
 // keys on both sides of each threshold, a field shadowing an event property,
 // repeated keys, unicode, empty strings and null values.
@@ -110,6 +129,14 @@ struct Gen {
       Event e;
       e.event_type = kNames[Next(std::size(kNames))];
       uint32_t user = static_cast<uint32_t>(Next(300)) + (Next(10) == 0 ? 1000000 : 0);
+      // One identity per user number, as the dictionary gives: a user id,
+      // or only a device id.
+      if (user % 5 == 0) {
+        e.device_id = "dev-" + std::to_string(user);
+      } else {
+        e.user_id = "user-" + std::to_string(user);
+        if (Next(2)) e.device_id = "dev-x" + std::to_string(Next(1000));  // ignored beside a user id
+      }
       e.fields.push_back({"platform", PropertyValue::String(Next(2) ? "iOS" : "Android")});
       // "plan" as a field wins over the event property "plan".
       if (Next(3) == 0) e.fields.push_back({"plan", PropertyValue::String("field-" + std::to_string(Next(3)))});
@@ -143,6 +170,11 @@ struct Gen {
         Event e;
         e.event_type = name;
         e.event_properties.push_back({key, PropertyValue::Int(i % values)});
+        if (i % 5 == 0) {
+          e.device_id = "dev-" + std::to_string(i);
+        } else {
+          e.user_id = "user-" + std::to_string(i);
+        }
         events->push_back(std::move(e));
         users->push_back(static_cast<uint32_t>(i));
       }
@@ -226,6 +258,11 @@ class SetsFileIoTest : public ::testing::Test {
     ASSERT_TRUE(w->Close().ok());
     ASSERT_TRUE(store_->Put(key_, bytes).ok());
   }
+  Status ReadWithSketches(std::string_view event, std::vector<SetsRow>* rows) {
+    SetsReadOptions o;
+    o.sketches = true;
+    return ReadSetsRows(store_.get(), key_, event, o, rows);
+  }
   Status Read(std::string_view event, std::vector<SetsRow>* rows) {
     return ReadSetsRows(store_.get(), key_, event, rows);
   }
@@ -242,9 +279,21 @@ TEST_F(SetsFileIoTest, RoundTripAndLookupByEvent) {
   std::vector<SetsRow> rows = BuildSetsRows(events, users);
   Store(rows);
   std::vector<SetsRow> back;
-  Status s = Read("", &back);
+  Status s = ReadWithSketches("", &back);
   ASSERT_TRUE(s.ok()) << s.ToString();
-  ASSERT_TRUE(back == rows);
+  ASSERT_TRUE(back == rows);  // sketches too, by their bytes
+  for (const SetsRow& r : back) EXPECT_EQ(r.sketch.has_value(), !r.is_marker());
+
+  // Without asking for sketches: the same rows, no sketch decoded.
+  std::vector<SetsRow> plain;
+  ASSERT_TRUE(Read("", &plain).ok());
+  ASSERT_EQ(plain.size(), rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_FALSE(plain[i].sketch.has_value());
+    SetsRow r = rows[i];
+    r.sketch.reset();
+    EXPECT_TRUE(plain[i] == r) << i;
+  }
 
   for (std::string name : {"view", "Purchase ✓", "t17a", "z"}) {
     std::vector<SetsRow> want;
@@ -252,7 +301,7 @@ TEST_F(SetsFileIoTest, RoundTripAndLookupByEvent) {
       if (r.event_type == name) want.push_back(r);
     ASSERT_FALSE(want.empty());
     std::vector<SetsRow> got;
-    ASSERT_TRUE(Read(name, &got).ok());
+    ASSERT_TRUE(ReadWithSketches(name, &got).ok());
     EXPECT_TRUE(got == want) << name;
   }
   std::vector<SetsRow> none;
@@ -277,12 +326,13 @@ TEST_F(SetsFileIoTest, LookupSkipsOtherRowGroups) {
       r.users.add(static_cast<uint32_t>(n * 1000 + v));
       r.users.add(7);
       r.event_count = 3;
+      r.sketch = SketchOfNumbers(r.users);
       rows.push_back(std::move(r));
     }
   }
   Store(rows);
   std::vector<SetsRow> got;
-  ASSERT_TRUE(Read("e0123", &got).ok());
+  ASSERT_TRUE(ReadWithSketches("e0123", &got).ok());
   ASSERT_EQ(got.size(), 1000u);
   EXPECT_TRUE(std::equal(got.begin(), got.end(), rows.begin() + 123000));
 
@@ -301,8 +351,10 @@ TEST_F(SetsFileIoTest, WriteRefusesUnsortedRows) {
   std::vector<SetsRow> rows(2);
   rows[0].event_type = "b";
   rows[0].value = "";
+  rows[0].sketch = CompactThetaSketch();
   rows[1].event_type = "a";
   rows[1].value = "";
+  rows[1].sketch = CompactThetaSketch();
   uint64_t size = 0;
   EXPECT_TRUE(WriteSetsFile(dir_.path() + "/x.parquet", rows, &size).IsInvalidArgument());
   rows[1].event_type = "b";  // a duplicate is out of order too
@@ -312,18 +364,33 @@ TEST_F(SetsFileIoTest, WriteRefusesUnsortedRows) {
   one[0].event_type = "e";
   one[0].scope = "other";
   one[0].value = "";
+  one[0].sketch = SketchOfNumbers(Roaring::bitmapOf(1, 1));
   EXPECT_TRUE(WriteSetsFile(dir_.path() + "/x.parquet", one, &size).IsInvalidArgument());
   one[0].scope = "";
   one[0].value.reset();  // a marker in the all-users scope
+  one[0].sketch.reset();
   EXPECT_TRUE(WriteSetsFile(dir_.path() + "/x.parquet", one, &size).IsInvalidArgument());
   one[0].value = "v";  // an all-users row with a value
+  one[0].sketch = SketchOfNumbers(Roaring::bitmapOf(1, 1));
   EXPECT_TRUE(WriteSetsFile(dir_.path() + "/x.parquet", one, &size).IsInvalidArgument());
   one[0].value = "";
   one[0].users.add(1);  // a user with no event
   EXPECT_TRUE(WriteSetsFile(dir_.path() + "/x.parquet", one, &size).IsInvalidArgument());
   one[0].event_count = 1;
+  one[0].sketch.reset();  // a row without its sketch
+  EXPECT_TRUE(WriteSetsFile(dir_.path() + "/x.parquet", one, &size).IsInvalidArgument());
+  one[0].sketch = CompactThetaSketch(false, true, 0x1234, kThetaMax, {42});  // another seed
+  EXPECT_TRUE(WriteSetsFile(dir_.path() + "/x.parquet", one, &size).IsInvalidArgument());
+  one[0].sketch = SketchOfNumbers(one[0].users);
   EXPECT_TRUE(WriteSetsFile(dir_.path() + "/x.parquet", one, &size).ok());
   EXPECT_FALSE(FileExists(dir_.path() + "/x.parquet.inprogress"));
+  one[0].scope = "event";
+  one[0].property = "k";
+  one[0].value.reset();  // a marker with a sketch
+  one[0].users = Roaring();
+  EXPECT_TRUE(WriteSetsFile(dir_.path() + "/x.parquet", one, &size).IsInvalidArgument());
+  one[0].sketch.reset();
+  EXPECT_TRUE(WriteSetsFile(dir_.path() + "/x.parquet", one, &size).ok());
 }
 
 parquet::Schema Schema() {
@@ -542,6 +609,232 @@ TEST_F(SetsFileIoTest, MalformedMarkerRowsAreCorruption) {
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_TRUE(rows[0].is_marker());
   EXPECT_EQ(rows[0].event_count, 4u);
+}
+
+// ---- sketches
+
+// The item of each user number in events (its user id, else its device id).
+std::map<uint32_t, std::string> ItemsOf(const std::vector<Event>& events, const std::vector<uint32_t>& users) {
+  std::map<uint32_t, std::string> items;
+  for (size_t i = 0; i < events.size(); ++i)
+    items.emplace(users[i], events[i].user_id.empty() ? events[i].device_id : events[i].user_id);
+  return items;
+}
+
+TEST(SetsFileSketchTest, SmallRowsAreExactAndEqualTheUpdateSketch) {
+  std::vector<Event> events;
+  std::vector<uint32_t> users;
+  Gen().Make(&events, &users);
+  std::map<uint32_t, std::string> items = ItemsOf(events, users);
+  std::vector<SetsRow> rows = BuildSetsRows(events, users);
+  size_t checked = 0;
+  for (const SetsRow& r : rows) {
+    if (r.is_marker()) {
+      EXPECT_FALSE(r.sketch.has_value());
+      continue;
+    }
+    ASSERT_TRUE(r.sketch.has_value());
+    ASSERT_LE(r.users.cardinality(), 4096u);
+    // Distinct identities, distinct items: exact.
+    EXPECT_FALSE(r.sketch->IsEstimationMode());
+    EXPECT_TRUE(r.sketch->IsOrdered());
+    EXPECT_EQ(r.sketch->seed_hash(), 0x93cc);
+    EXPECT_EQ(r.sketch->Estimate(), static_cast<double>(r.users.cardinality()));
+    EXPECT_EQ(r.sketch->NumRetained(), r.users.cardinality());
+    std::vector<std::string> row_items;
+    for (uint32_t u : r.users) row_items.push_back(items.at(u));
+    ASSERT_EQ(r.sketch->Serialize(), UpdateSketchBytes(row_items)) << r.event_type << " " << r.property;
+    ++checked;
+  }
+  EXPECT_GT(checked, 100u);
+}
+
+TEST(SetsFileSketchTest, LargeRowsKeepTheKSmallestHashes) {
+  // 30,000 users of "big", 1..3 events each; "half" = even/odd user; the
+  // all-users row of "small" exactly k and k + 1 users.
+  std::vector<Event> events;
+  std::vector<uint32_t> users;
+  std::mt19937_64 rng(11);
+  const uint32_t kUsers = 30000;
+  auto identify = [](Event* e, uint32_t u) {
+    if (u % 7 == 0) {
+      e->device_id = "d" + std::to_string(u);
+    } else {
+      e->user_id = "u" + std::to_string(u);
+    }
+  };
+  for (uint32_t u = 0; u < kUsers; ++u) {
+    for (uint64_t n = rng() % 3 + 1; n > 0; --n) {
+      Event e;
+      e.event_type = "big";
+      identify(&e, u);
+      e.event_properties.push_back({"half", PropertyValue::Int(u % 2)});
+      events.push_back(std::move(e));
+      users.push_back(u * 3 + 5);  // sparse user numbers
+    }
+  }
+  for (uint32_t u = 0; u < 4096 + 4096 + 1; ++u) {
+    Event e;
+    e.event_type = u < 4096 ? "small_k" : "small_k1";
+    const uint32_t user = u < 4096 ? u : u - 4096;
+    identify(&e, user);
+    events.push_back(std::move(e));
+    users.push_back(user * 3 + 5);
+  }
+  // Shuffled: the result must not depend on the events' order.
+  std::vector<size_t> order(events.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::shuffle(order.begin(), order.end(), rng);
+  std::vector<Event> shuffled;
+  std::vector<uint32_t> shuffled_users;
+  for (size_t i : order) {
+    shuffled.push_back(events[i]);
+    shuffled_users.push_back(users[i]);
+  }
+  std::map<uint32_t, std::string> items = ItemsOf(shuffled, shuffled_users);
+  std::vector<SetsRow> rows = BuildSetsRows(shuffled, shuffled_users);
+  std::vector<SetsRow> again = BuildSetsRows(events, users);
+  ASSERT_TRUE(rows == again);
+
+  int large = 0;
+  for (const SetsRow& r : rows) {
+    ASSERT_TRUE(r.sketch.has_value());
+    const uint64_t n = r.users.cardinality();
+    std::vector<std::string> row_items;
+    for (uint32_t u : r.users) row_items.push_back(items.at(u));
+    EXPECT_EQ(r.sketch->Serialize(), UpdateSketchBytes(row_items)) << r.event_type << " " << r.property;
+    // The k smallest hashes of the row's items; theta the (k+1)-th.
+    std::vector<uint64_t> hashes;
+    for (const std::string& item : row_items) hashes.push_back(ThetaHashBytes(item.data(), item.size(), 9001));
+    std::sort(hashes.begin(), hashes.end());
+    if (r.event_type == "small_k") {
+      ASSERT_EQ(n, 4096u);
+      EXPECT_FALSE(r.sketch->IsEstimationMode());
+      EXPECT_EQ(r.sketch->Estimate(), 4096.0);
+      EXPECT_EQ(r.sketch->entries(), hashes);
+      continue;
+    }
+    ASSERT_GT(n, 4096u);
+    ++large;
+    EXPECT_TRUE(r.sketch->IsEstimationMode());
+    EXPECT_EQ(r.sketch->NumRetained(), 4096u);
+    EXPECT_EQ(r.sketch->theta64(), hashes[4096]);
+    EXPECT_TRUE(std::equal(r.sketch->entries().begin(), r.sketch->entries().end(), hashes.begin()));
+    if (r.event_type == "small_k1") {
+      ASSERT_EQ(n, 4097u);
+      continue;
+    }
+    // Within DataSketches' bounds: the true count inside 3 standard
+    // deviations, the estimate within 5% (about 3 RSE at k = 4096).
+    EXPECT_LE(r.sketch->LowerBound(3), static_cast<double>(n));
+    EXPECT_GE(r.sketch->UpperBound(3), static_cast<double>(n));
+    EXPECT_NEAR(r.sketch->Estimate(), static_cast<double>(n), 0.05 * static_cast<double>(n));
+  }
+  EXPECT_EQ(large, 4);  // big's all-users row, half = 0 and 1, small_k1
+}
+
+TEST(SetsFileSketchTest, EqualItemsAreOneItem) {
+  // A user id equal to another user's device id: two users, one item.
+  std::vector<Event> events(3);
+  std::vector<uint32_t> users = {1, 2, 3};
+  for (Event& e : events) e.event_type = "e";
+  events[0].user_id = "x";
+  events[0].device_id = "y";  // ignored: the user id is the item
+  events[1].device_id = "x";
+  events[2].device_id = "y";
+  std::vector<SetsRow> rows = BuildSetsRows(events, users);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].users.cardinality(), 3u);
+  ASSERT_TRUE(rows[0].sketch.has_value());
+  EXPECT_EQ(rows[0].sketch->Estimate(), 2.0);
+  EXPECT_EQ(rows[0].sketch->Serialize(), UpdateSketchBytes({"x", "y"}));
+
+  // Equal hashes among the k + 1 smallest of a large set.
+  std::vector<uint64_t> hashes;
+  std::vector<std::string> items;
+  for (int i = 0; i < 6000; ++i) {
+    items.push_back("i" + std::to_string(i));
+    uint64_t h = ThetaHashBytes(items.back().data(), items.back().size(), 9001);
+    hashes.push_back(h);
+    hashes.push_back(h);
+  }
+  EXPECT_EQ(SetsSketchOfHashes(hashes, true).Serialize(), UpdateSketchBytes(items));
+  EXPECT_TRUE(SetsSketchOfHashes({}, false).IsEmpty());
+}
+
+TEST_F(SetsFileIoTest, FilesWithoutTheSketchColumnHaveNoSketches) {
+  // A sets file of schema 1, as older lakes hold.
+  StoreRaw(Schema(), {{std::string_view("e"), std::string_view(""), std::string_view(""), std::string_view(""),
+                       std::string_view(EncodeUserSet(Roaring::bitmapOf(2, 1, 2))), int64_t{3}, int64_t{2}},
+                      {std::string_view("e"), std::string_view("event"), std::string_view("k"), std::monostate(),
+                       std::monostate(), int64_t{4}, int64_t{0}}});
+  std::vector<SetsRow> rows;
+  Status s = ReadWithSketches("", &rows);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_FALSE(rows[0].sketch.has_value());
+  EXPECT_FALSE(rows[1].sketch.has_value());
+  EXPECT_EQ(rows[0].users.cardinality(), 2u);
+  rows.clear();
+  ASSERT_TRUE(Read("e", &rows).ok());
+  EXPECT_EQ(rows.size(), 2u);
+}
+
+TEST_F(SetsFileIoTest, WrittenFileRecordsItsSchema) {
+  std::vector<Event> events;
+  std::vector<uint32_t> users;
+  Gen().Make(&events, &users);
+  Store(BuildSetsRows(events, users));
+  std::unique_ptr<parquet::FileReader> reader;
+  ASSERT_TRUE(parquet::FileReader::Open(dir_.path() + "/staged.parquet", &reader).ok());
+  ASSERT_EQ(reader->schema().size(), 8u);
+  EXPECT_EQ(reader->schema()[7].name, "sketch");
+  std::map<std::string, std::string> kv;
+  for (const auto& m : reader->metadata().key_value_metadata) kv[m.key] = m.value.value_or("");
+  EXPECT_EQ(kv["swell.sets_schema"], "2");
+  EXPECT_EQ(kv["swell.sets_sketch_lg_k"], "12");
+  EXPECT_EQ(kv["swell.sets_sketch_seed"], "9001");
+}
+
+TEST_F(SetsFileIoTest, BadSketchesAreCorruption) {
+  parquet::Schema schema = Schema();
+  schema.Add("sketch", parquet::ColumnType::kBinary);
+  const std::string users = EncodeUserSet(Roaring::bitmapOf(2, 1, 2));
+  const std::string good = SketchOfNumbers(Roaring::bitmapOf(2, 1, 2)).Serialize();
+  auto row = [&](parquet::Value sketch) {
+    return std::vector<parquet::Value>{std::string_view("e"), std::string_view(""), std::string_view(""),
+                                       std::string_view(""), std::string_view(users), int64_t{3}, int64_t{2}, sketch};
+  };
+  std::vector<SetsRow> rows;
+  StoreRaw(schema, {row(std::string_view(good))});
+  ASSERT_TRUE(ReadWithSketches("", &rows).ok());
+  ASSERT_TRUE(rows.at(0).sketch.has_value());
+  EXPECT_EQ(rows[0].sketch->Estimate(), 2.0);
+
+  const std::string three = SketchOfNumbers(Roaring::bitmapOf(3, 1, 2, 3)).Serialize();
+  ThetaSketchOptions other_seed;
+  other_seed.seed = 1234;
+  ThetaUpdateSketch other;
+  ASSERT_TRUE(ThetaUpdateSketch::Make(other_seed, &other).ok());
+  other.Update(uint64_t{1});
+  other.Update(uint64_t{2});
+  const std::string foreign = other.Compact().Serialize();
+  for (const std::string& bad : {std::string("garbage"), good.substr(0, good.size() - 1), three, foreign}) {
+    StoreRaw(schema, {row(std::string_view(bad))});
+    rows.clear();
+    Status s = ReadWithSketches("", &rows);
+    EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+    EXPECT_NE(s.message().find(key_), std::string::npos);
+    EXPECT_TRUE(rows.empty());
+    // Readers that do not ask never look at the column.
+    EXPECT_TRUE(Read("", &rows).ok());
+  }
+  // Null beside a bitmap; present in a marker.
+  StoreRaw(schema, {row(std::monostate())});
+  EXPECT_TRUE(ReadWithSketches("", &rows).IsCorruption());
+  StoreRaw(schema, {{std::string_view("e"), std::string_view("event"), std::string_view("k"), std::monostate(),
+                     std::monostate(), int64_t{4}, int64_t{0}, std::string_view(good)}});
+  EXPECT_TRUE(ReadWithSketches("", &rows).IsCorruption());
 }
 
 }  // namespace

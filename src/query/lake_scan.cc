@@ -27,64 +27,67 @@ int64_t WholeDayBucket(const TimeBuckets& buckets, int64_t day_ms) {
   return b;
 }
 
-// The (scope, property, values) a sets/ file answers the request with, or
-// false when the shape needs the rows.
-bool SetsShape(const SegmentationRequest& req, std::string* scope, std::string* property,
+// The (scope, property, values) a sets/ file answers event i with.
+// REQUIRES: SetsShapeEvent(req, i).
+void SetsShape(const SegmentationRequest& req, size_t i, std::string* scope, std::string* property,
                std::vector<std::string>* values) {
-  if (req.event_name == kAnyEvent || req.group_by || req.filters.size() > 1) return false;
   scope->clear();
   property->clear();
   values->clear();
-  if (req.filters.empty()) return true;
-  const Filter& f = req.filters[0];
-  if (f.op != FilterOp::kIs) return false;
-  if (!f.property.user &&
-      (f.property.name == "event_type" || f.property.name == "user_id" || f.property.name == "device_id"))
-    return false;
+  const EventMatcher& e = req.events[i];
+  if (e.filters.empty()) return;
+  const Filter& f = e.filters[0].leaf;
   *scope = std::string(f.property.user ? lake::kUserScope : lake::kEventScope);
   *property = f.property.name;
   for (const std::string& v : f.values)
     if (std::find(values->begin(), values->end(), v) == values->end()) values->push_back(v);
-  return true;
 }
 
-// Adds the day from its sets rows; false when they cannot answer (the
-// property's values are incomplete there).
+struct SetsPlan {
+  size_t event = 0;
+  std::string scope, property;
+  std::vector<std::string> values;
+};
+
+// Adds the day of event plan.event from its sets rows; false when they
+// cannot answer (the property's values are incomplete there).
 Status AddFromSets(const SegmentationRequest& req, PartitionCache* cache, const lake::LakeFile& sets_file,
-                   int64_t bucket, int64_t width, const std::string& scope, const std::string& property,
-                   const std::vector<std::string>& values, SegmentationPartial* out, bool* answered) {
+                   int64_t bucket, int64_t width, const SetsPlan& plan, SegmentationPartial* out, bool* answered) {
+  const std::string& name = req.events[plan.event].event;
   std::shared_ptr<const std::vector<lake::SetsRow>> cached;
-  SWELL_RETURN_IF_ERROR(cache->GetSetsRows(sets_file, req.event_name, &cached));
+  SWELL_RETURN_IF_ERROR(cache->GetSetsRows(sets_file, name, &cached));
   const std::vector<lake::SetsRow>& rows = *cached;
-  const bool uniques = req.metric == Metric::kUniques;
-  SeriesPartial series;
-  series.events.assign(static_cast<size_t>(width), 0);
-  if (uniques) series.users.resize(static_cast<size_t>(width));
+  const bool users = MetricNeedsUsers(req.metric);
+  SeriesPartial series = NewSeriesPartial(width, req.metric);
   bool any = false;
   for (const lake::SetsRow& row : rows) {
-    if (row.event_type != req.event_name || row.scope != scope || row.property != property) continue;
+    if (row.event_type != name || row.scope != plan.scope || row.property != plan.property) continue;
     if (row.is_marker()) {
       *answered = false;
       return Status::OK();
     }
-    if (!scope.empty() && std::find(values.begin(), values.end(), *row.value) == values.end()) continue;
+    if (!plan.scope.empty() &&
+        std::find(plan.values.begin(), plan.values.end(), *row.value) == plan.values.end())
+      continue;
     series.events[bucket] += row.event_count;
-    if (uniques) series.users[bucket] |= row.users;
+    if (users) series.users[bucket] |= row.users;
     any = true;
   }
   *answered = true;
   if (!any) return Status::OK();
   SegmentationPartial partial;
-  partial.series.emplace("", std::move(series));
+  partial.series.emplace(SeriesKey{static_cast<uint32_t>(plan.event), {}}, std::move(series));
   out->Merge(std::move(partial));
   return Status::OK();
 }
 
 }  // namespace
 
-Status ScanLakeSegmentation(const SegmentationRequest& req, const TimeBuckets& buckets, const std::string& app_id,
+Status ScanLakeSegmentation(const SegmentationRequest& req, const TimeBuckets& chart, const std::string& app_id,
                             const lake::Snapshot& snapshot, PartitionCache* cache,
                             SegmentationPartial* out, LakeScanStats* stats) {
+  TimeBuckets buckets;
+  SWELL_RETURN_IF_ERROR(ScanBuckets(req, chart, &buckets));
   if (buckets.scan_end_ms() <= buckets.scan_begin_ms()) return Status::OK();
   // The scan range is widened by a day's worth of offsets, so it can pass
   // the years the lake's dates can name (0000..9999): clamp to them, as
@@ -102,9 +105,14 @@ Status ScanLakeSegmentation(const SegmentationRequest& req, const TimeBuckets& b
   std::map<std::string, const lake::LakeFile*> sets_by_date;
   for (const lake::LakeFile* f : snapshot.Select(lake::FileKind::kSets, app_id, from, to)) sets_by_date[f->date] = f;
 
-  std::string scope, property;
-  std::vector<std::string> values;
-  const bool sets_shape = SetsShape(req, &scope, &property, &values);
+  std::vector<SetsPlan> sets_plans;
+  for (size_t i = 0; i < req.events.size(); ++i) {
+    if (!SetsShapeEvent(req, i)) continue;
+    SetsPlan p;
+    p.event = i;
+    SetsShape(req, i, &p.scope, &p.property, &p.values);
+    sets_plans.push_back(std::move(p));
+  }
 
   std::atomic<size_t> next{0};
   std::mutex mu;
@@ -116,25 +124,33 @@ Status ScanLakeSegmentation(const SegmentationRequest& req, const TimeBuckets& b
     for (size_t i; (i = next.fetch_add(1)) < files.size();) {
       const lake::LakeFile& file = *files[i];
       Status st;
-      bool answered = false;
+      // Events the day's sets answer are done; the rest read its rows.
+      std::vector<bool> rows_wanted(req.events.size(), true);
+      size_t from_sets = 0;
       int32_t day = 0;
-      if (sets_shape && lake::ParseDate(file.date, &day)) {
+      if (!sets_plans.empty() && lake::ParseDate(file.date, &day)) {
         auto sets = sets_by_date.find(file.date);
-        int64_t bucket = WholeDayBucket(buckets, int64_t{day} * kMsPerDay);
+        const int64_t bucket = WholeDayBucket(buckets, int64_t{day} * kMsPerDay);
         if (sets != sets_by_date.end() && bucket >= 0) {
-          SegmentationPartial day_partial;
-          st = AddFromSets(req, cache, *sets->second, bucket, buckets.size(), scope, property, values, &day_partial, &answered);
-          if (st.ok() && answered) {
-            mine.Merge(std::move(day_partial));
-            my_stats.partitions_from_sets++;
+          for (const SetsPlan& plan : sets_plans) {
+            SegmentationPartial day_partial;
+            bool answered = false;
+            st = AddFromSets(req, cache, *sets->second, bucket, buckets.size(), plan, &day_partial, &answered);
+            if (!st.ok()) break;
+            if (answered) {
+              mine.Merge(std::move(day_partial));
+              rows_wanted[plan.event] = false;
+              from_sets++;
+            }
           }
         }
       }
-      if (st.ok() && !answered) {
+      if (from_sets > 0) my_stats.partitions_from_sets++;
+      if (st.ok() && from_sets < req.events.size()) {
         std::shared_ptr<const speed::AppState> state;
         st = cache->Get(file, &state);
         if (st.ok()) {
-          ScanSpeedLayer(req, buckets, *state, &mine);
+          ScanSource(req, buckets, *state, rows_wanted, true, &mine, nullptr);
           my_stats.partitions_scanned++;
         }
       }

@@ -2,11 +2,13 @@
 // manifest snapshot. Each partition adds to the same partial results as the
 // speed layer (segmentation.h), so the planner merges the two exactly.
 //
-// A partition is answered from its sets/ file when the query's shape allows
-// (one event, no group-by, no filter or one `is` filter on a property whose
-// values the file holds, and the whole UTC day falling in one bucket under
-// one UTC offset); otherwise its events/ file is loaded (PartitionCache) and
-// scanned by the speed layer's own operator. Partitions run in parallel.
+// Per partition, each requested event is answered from the sets/ file when
+// its shape allows (SetsShapeEvent: a named event, no group-by, a count or
+// user metric, no filter or one `is` filter on a property whose values the
+// file holds, and the whole UTC day falling in one bucket under one UTC
+// offset); the remaining events are answered together by loading the
+// events/ file (PartitionCache) and scanning it with the speed layer's own
+// operator (ScanSource). Partitions run in parallel.
 #pragma once
 
 #include <cstdint>
@@ -24,11 +26,12 @@
 namespace swell::query {
 
 struct LakeScanStats {
-  uint64_t partitions_from_sets = 0;
-  uint64_t partitions_scanned = 0;
+  uint64_t partitions_from_sets = 0;  // partitions where some event read the sets
+  uint64_t partitions_scanned = 0;    // partitions whose rows were read
 };
 
-// Adds the app's sealed events in the chart's range to *out.
+// Adds the app's sealed events in the chart's range (widened for active-user
+// metrics, ScanBuckets) to *out.
 Status ScanLakeSegmentation(const SegmentationRequest& req, const TimeBuckets& buckets, const std::string& app_id,
                             const lake::Snapshot& snapshot, PartitionCache* cache,
                             SegmentationPartial* out, LakeScanStats* stats = nullptr);

@@ -2,134 +2,139 @@
 
 #include <simdjson.h>
 
-#include "event/event.h"
+#include "query/civil_time.h"
 #include "query/request_json.h"
 
 namespace swell::query {
 
 namespace {
 
+using simdjson::dom::array;
 using simdjson::dom::element;
-using simdjson::dom::element_type;
 using simdjson::dom::object;
 
-Status Bad(const std::string& field, const std::string& why) { return BadField(field, why); }
+struct MetricName {
+  const char* name;
+  Metric metric;
+};
+constexpr MetricName kMetrics[] = {
+    {"totals", Metric::kTotals}, {"uniques", Metric::kUniques}, {"dau", Metric::kDau},
+    {"wau", Metric::kWau},       {"mau", Metric::kMau},         {"sum", Metric::kSum},
+    {"avg", Metric::kAvg},       {"min", Metric::kMin},         {"max", Metric::kMax},
+    {"per_user_avg", Metric::kPerUserAvg}};
 
-Status CheckPropertyName(const std::string& name, const std::string& field) {
-  if (name.empty()) return Bad(field, "must not be empty");
-  return Status::OK();
-}
-
-Status ParseFilter(element e, const std::string& field, Filter* f) {
+// A segmentation event: {"name": E, "filters": [...]}.
+Status ParseEvent(element e, const std::string& field, EventMatcher* out) {
   object obj;
-  if (e.get_object().get(obj) != simdjson::SUCCESS) return Bad(field, "must be an object");
-  bool has_property = false, has_op = false, has_values = false;
-  for (auto [key, value] : obj) {
-    std::string sub = field + "." + std::string(key);
-    if (key == "property") {
-      SWELL_RETURN_IF_ERROR(GetString(value, sub, &f->property.name));
-      SWELL_RETURN_IF_ERROR(CheckPropertyName(f->property.name, sub));
-      has_property = true;
-    } else if (key == "type") {
-      SWELL_RETURN_IF_ERROR(GetScope(value, sub, &f->property.user));
-    } else if (key == "op") {
-      std::string op;
-      SWELL_RETURN_IF_ERROR(GetString(value, sub, &op));
-      if (op == "is") f->op = FilterOp::kIs;
-      else if (op == "is_not") f->op = FilterOp::kIsNot;
-      else return Bad(sub, "must be one of is, is_not");
-      has_op = true;
-    } else if (key == "values") {
-      simdjson::dom::array arr;
-      if (value.get_array().get(arr) != simdjson::SUCCESS) return Bad(sub, "must be an array");
-      size_t i = 0;
-      for (element v : arr) {
-        std::string text;
-        SWELL_RETURN_IF_ERROR(GetValueText(v, sub + "[" + std::to_string(i++) + "]", &text));
-        f->values.push_back(std::move(text));
-      }
-      has_values = true;
-    } else {
-      return Bad(sub, "unknown field");
-    }
-  }
-  if (!has_property) return Bad(field + ".property", "is required");
-  if (!has_op) return Bad(field + ".op", "is required");
-  if (!has_values) return Bad(field + ".values", "is required");
-  return Status::OK();
-}
-
-Status ParseEvent(element e, SegmentationRequest* req) {
-  object obj;
-  if (e.get_object().get(obj) != simdjson::SUCCESS) return Bad("event", "must be an object");
+  if (e.get_object().get(obj) != simdjson::SUCCESS) return BadField(field, "must be an object");
   bool has_name = false;
   for (auto [key, value] : obj) {
-    std::string field = "event." + std::string(key);
+    std::string sub = field + "." + std::string(key);
     if (key == "name") {
-      SWELL_RETURN_IF_ERROR(GetString(value, field, &req->event_name));
-      if (req->event_name.empty()) return Bad(field, "must not be empty");
+      SWELL_RETURN_IF_ERROR(GetString(value, sub, &out->event));
+      if (out->event.empty()) return BadField(sub, "must not be empty");
       has_name = true;
     } else if (key == "filters") {
-      simdjson::dom::array arr;
-      if (value.get_array().get(arr) != simdjson::SUCCESS) return Bad(field, "must be an array");
-      size_t i = 0;
-      for (element f : arr) {
-        Filter filter;
-        SWELL_RETURN_IF_ERROR(ParseFilter(f, field + "[" + std::to_string(i++) + "]", &filter));
-        req->filters.push_back(std::move(filter));
-      }
+      SWELL_RETURN_IF_ERROR(ParseFilterList(value, sub, &out->filters));
     } else {
-      return Bad(field, "unknown field");
+      return BadField(sub, "unknown field");
     }
   }
-  if (!has_name) return Bad("event.name", "is required");
+  if (!has_name) return BadField(field + ".name", "is required");
   return Status::OK();
 }
 
-Status ParseGroupBy(element e, PropertyRef* out) {
-  if (e.is_string()) {
-    SWELL_RETURN_IF_ERROR(GetString(e, "group_by", &out->name));
-    return CheckPropertyName(out->name, "group_by");
+Status ParseEvents(element e, std::vector<EventMatcher>* out) {
+  array arr;
+  if (e.get_array().get(arr) != simdjson::SUCCESS) return BadField("events", "must be an array");
+  if (arr.size() < 1 || arr.size() > kMaxSegmentationEvents)
+    return BadField("events", "must hold 1 to " + std::to_string(kMaxSegmentationEvents) + " events");
+  size_t i = 0;
+  for (element item : arr) {
+    EventMatcher m;
+    SWELL_RETURN_IF_ERROR(ParseEvent(item, "events[" + std::to_string(i++) + "]", &m));
+    out->push_back(std::move(m));
   }
-  object obj;
-  if (e.get_object().get(obj) != simdjson::SUCCESS) return Bad("group_by", "must be a string or an object");
-  bool has_property = false;
-  for (auto [key, value] : obj) {
-    std::string field = "group_by." + std::string(key);
-    if (key == "property") {
-      SWELL_RETURN_IF_ERROR(GetString(value, field, &out->name));
-      SWELL_RETURN_IF_ERROR(CheckPropertyName(out->name, field));
-      has_property = true;
-    } else if (key == "type") {
-      SWELL_RETURN_IF_ERROR(GetScope(value, field, &out->user));
-    } else {
-      return Bad(field, "unknown field");
-    }
+  return Status::OK();
+}
+
+Status ParseGroupBy(element e, SegmentationRequest* req) {
+  if (!e.is_array()) {
+    PropertyRef p;
+    SWELL_RETURN_IF_ERROR(ParsePropertyRef(e, "group_by", &p));
+    req->group_by.push_back(std::move(p));
+    return Status::OK();
   }
-  if (!has_property) return Bad("group_by.property", "is required");
+  array arr = e.get_array().value_unsafe();
+  if (arr.size() < 1 || arr.size() > 2) return BadField("group_by", "must hold 1 or 2 properties");
+  size_t i = 0;
+  for (element item : arr) {
+    PropertyRef p;
+    SWELL_RETURN_IF_ERROR(ParsePropertyRef(item, "group_by[" + std::to_string(i++) + "]", &p));
+    req->group_by.push_back(std::move(p));
+  }
+  req->group_list = true;
+  return Status::OK();
+}
+
+Status ParseLimit(element e, int64_t* out) {
+  int64_t v = 0;
+  if (e.is_int64()) v = int64_t(e);
+  else if (!e.is_uint64()) return BadField("limit", "must be an integer");
+  else v = kMaxSegmentationLimit + 1;
+  if (v < 1 || v > kMaxSegmentationLimit)
+    return BadField("limit", "must be from 1 to " + std::to_string(kMaxSegmentationLimit));
+  *out = v;
   return Status::OK();
 }
 
 }  // namespace
+
+int ActiveWindowDays(Metric m) {
+  switch (m) {
+    case Metric::kDau: return 1;
+    case Metric::kWau: return 7;
+    case Metric::kMau: return 30;
+    default: return 0;
+  }
+}
+
+bool MetricNeedsUsers(Metric m) {
+  return m == Metric::kUniques || m == Metric::kPerUserAvg || ActiveWindowDays(m) > 0;
+}
+
+bool MetricNeedsNumbers(Metric m) {
+  return m == Metric::kSum || m == Metric::kAvg || m == Metric::kMin || m == Metric::kMax;
+}
 
 Status ParseSegmentationRequest(std::string_view json, SegmentationRequest* out) {
   simdjson::dom::parser parser;
   object obj;
   SWELL_RETURN_IF_ERROR(ParseRequestObject(&parser, json, &obj));
   SegmentationRequest req;
-  bool has_event = false, has_from = false, has_to = false;
-  std::string from_text, to_text;
+  bool has_event = false, has_events = false, has_from = false, has_to = false, has_interval = false;
+  std::string from_text, to_text, metric_name = "totals";
   for (auto [key, value] : obj) {
     std::string field(key);
     if (key == "event") {
-      SWELL_RETURN_IF_ERROR(ParseEvent(value, &req));
+      EventMatcher m;
+      SWELL_RETURN_IF_ERROR(ParseEvent(value, "event", &m));
+      req.events.push_back(std::move(m));
       has_event = true;
+    } else if (key == "events") {
+      SWELL_RETURN_IF_ERROR(ParseEvents(value, &req.events));
+      has_events = true;
     } else if (key == "metric") {
-      std::string metric;
-      SWELL_RETURN_IF_ERROR(GetString(value, field, &metric));
-      if (metric == "totals") req.metric = Metric::kTotals;
-      else if (metric == "uniques") req.metric = Metric::kUniques;
-      else return Bad(field, "must be one of totals, uniques");
+      SWELL_RETURN_IF_ERROR(GetString(value, field, &metric_name));
+      bool found = false;
+      for (const MetricName& m : kMetrics)
+        if (metric_name == m.name) req.metric = m.metric, found = true;
+      if (!found)
+        return BadField(field, "must be one of totals, uniques, dau, wau, mau, sum, avg, min, max, per_user_avg");
+    } else if (key == "property") {
+      PropertyRef p;
+      SWELL_RETURN_IF_ERROR(ParsePropertyRef(value, field, &p));
+      req.metric_property = std::move(p);
     } else if (key == "from") {
       SWELL_RETURN_IF_ERROR(GetString(value, field, &from_text));
       has_from = true;
@@ -140,21 +145,36 @@ Status ParseSegmentationRequest(std::string_view json, SegmentationRequest* out)
       std::string interval;
       SWELL_RETURN_IF_ERROR(GetString(value, field, &interval));
       SWELL_RETURN_IF_ERROR(ParseInterval(interval, &req.interval));
+      has_interval = true;
     } else if (key == "group_by") {
-      PropertyRef g;
-      SWELL_RETURN_IF_ERROR(ParseGroupBy(value, &g));
-      req.group_by = std::move(g);
+      SWELL_RETURN_IF_ERROR(ParseGroupBy(value, &req));
+    } else if (key == "limit") {
+      SWELL_RETURN_IF_ERROR(ParseLimit(value, &req.limit));
     } else if (key == "timezone") {
       SWELL_RETURN_IF_ERROR(GetString(value, field, &req.timezone));
     } else {
-      return Bad(field, "unknown field");
+      return BadField(field, "unknown field");
     }
   }
-  if (!has_event) return Bad("event", "is required");
-  if (!has_from) return Bad("from", "is required");
-  if (!has_to) return Bad("to", "is required");
+  if (has_event && has_events) return BadField("events", "give either event or events, not both");
+  if (!has_event && !has_events) return BadField("event", "is required");
+  if (!has_from) return BadField("from", "is required");
+  if (!has_to) return BadField("to", "is required");
+  if (MetricNeedsNumbers(req.metric) && !req.metric_property)
+    return BadField("property", "is required for metric " + metric_name);
+  if (!MetricNeedsNumbers(req.metric) && req.metric_property)
+    return BadField("property", "is only for metrics sum, avg, min and max");
+  const int window = ActiveWindowDays(req.metric);
+  if (window > 0 && req.interval != Interval::kDay)
+    return BadField(has_interval ? "interval" : "metric", "metric " + metric_name + " needs \"interval\": \"day\"");
   SWELL_RETURN_IF_ERROR(ParseFromBound(from_text, &req.from).WithContext("from"));
   SWELL_RETURN_IF_ERROR(ParseToBound(to_text, &req.to_exclusive).WithContext("to"));
+  // The window's days before `from` are buckets of the scan too: keep
+  // them within TimeBuckets::kMaxBuckets (a day of slack for the bounds'
+  // offsets), so that the scan's buckets can always be made.
+  if (window > 1 && req.to_exclusive.ms - req.from.ms > (TimeBuckets::kMaxBuckets - window - 2) * kMsPerDay)
+    return BadField("interval", "the range has too many buckets for metric " + metric_name + " (at most " +
+                                    std::to_string(TimeBuckets::kMaxBuckets - window - 2) + " days)");
   *out = std::move(req);
   return Status::OK();
 }

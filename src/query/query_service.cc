@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <vector>
@@ -11,9 +12,12 @@
 #include "lake/snapshot_holder.h"
 #include "query/audience.h"
 #include "query/audience_request.h"
+#include "query/event_stream.h"
+#include "query/funnel.h"
 #include "query/lake_scan.h"
 #include "query/partition_cache.h"
 #include "query/query_request.h"
+#include "query/retention.h"
 #include "query/segmentation.h"
 #include "query/time_buckets.h"
 #include "query/timezone.h"
@@ -35,6 +39,7 @@ class QueryServiceImpl : public QueryService {
     QueryStats s;
     s.partitions_from_sets = from_sets_.load(std::memory_order_relaxed);
     s.partitions_scanned = scanned_.load(std::memory_order_relaxed);
+    s.stream_rows = stream_rows_.load(std::memory_order_relaxed);
     if (cache_) {
       PartitionCacheStats c = cache_->stats();
       s.partition_cache_hits = c.hits;
@@ -70,6 +75,49 @@ class QueryServiceImpl : public QueryService {
       scanned_.fetch_add(lake_stats.partitions_scanned, std::memory_order_relaxed);
     }
     *response_json = RenderSegmentation(req, buckets, partial);
+    return Status::OK();
+  }
+
+  Status Funnel(const std::string& app_id, std::string_view request_json, std::string* response_json) override {
+    std::unique_ptr<FunnelQuery> query;
+    SWELL_RETURN_IF_ERROR(FunnelQuery::Create(request_json, Zones(), &query));
+    EventStream stream;
+    SWELL_RETURN_IF_ERROR(BuildStream(app_id, query->stream_spec(), &stream));
+    *response_json = query->Evaluate(stream);
+    return Status::OK();
+  }
+
+  Status Retention(const std::string& app_id, std::string_view request_json, std::string* response_json) override {
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch()).count();
+    std::unique_ptr<RetentionQuery> query;
+    SWELL_RETURN_IF_ERROR(RetentionQuery::Create(request_json, Zones(), now_ms, &query));
+    if (query->SetsAnswer()) {
+      // From the user sets, no row read. As Segmentation, the lake version
+      // is taken while the app is held. A source without the sets this
+      // request needs (NotSupported) sends it to the stream below.
+      RetentionSetsPartial partial = query->NewSetsPartial();
+      std::shared_ptr<const lake::Snapshot> snapshot;
+      Status st = speed_->ReadApp(app_id, [&](const speed::AppState& app) {
+        snapshot = Snapshot();
+        return query->AddSpeedSets(app, &partial);
+      });
+      if (st.IsNotFound()) {
+        snapshot = Snapshot();
+        st = Status::OK();
+      }
+      uint64_t files = 0;
+      if (st.ok() && snapshot) st = query->AddLakeSets(app_id, *snapshot, cache_.get(), &partial, &files);
+      if (st.ok()) {
+        from_sets_.fetch_add(files, std::memory_order_relaxed);
+        *response_json = query->EvaluateSets(partial);
+        return Status::OK();
+      }
+      if (!st.IsNotSupported()) return st;
+    }
+    EventStream stream;
+    SWELL_RETURN_IF_ERROR(BuildStream(app_id, query->stream_spec(), &stream));
+    *response_json = query->Evaluate(stream);
     return Status::OK();
   }
 
@@ -185,6 +233,31 @@ class QueryServiceImpl : public QueryService {
     return Status::OK();
   }
 
+  ZoneResolver Zones() {
+    return [this](const std::string& name, std::shared_ptr<const TimeZone>* out) { return GetZone(name, out); };
+  }
+
+  // The per-user stream of a behavioral query: the speed layer's rows read
+  // while the app is held (the lake version taken then, as Segmentation
+  // does), then the sealed days of that version.
+  Status BuildStream(const std::string& app_id, const StreamSpec& spec, EventStream* out) {
+    StreamBuilder builder(spec);
+    std::shared_ptr<const lake::Snapshot> snapshot;
+    Status st = speed_->ReadApp(app_id, [&](const speed::AppState& app) {
+      snapshot = Snapshot();
+      builder.AddSource(app);
+      return Status::OK();
+    });
+    if (!st.ok() && !st.IsNotFound()) return st;
+    if (st.IsNotFound()) snapshot = Snapshot();
+    if (snapshot) SWELL_RETURN_IF_ERROR(builder.AddLake(app_id, *snapshot, cache_.get()));
+    StreamStats stream_stats = builder.stats();
+    scanned_.fetch_add(stream_stats.partitions_scanned, std::memory_order_relaxed);
+    stream_rows_.fetch_add(stream_stats.rows_kept, std::memory_order_relaxed);
+    *out = builder.Finish();
+    return Status::OK();
+  }
+
   // The version queries read now, or null without a lake.
   std::shared_ptr<const lake::Snapshot> Snapshot() const {
     return lake_.storage && lake_.snapshots ? lake_.snapshots->Get() : nullptr;
@@ -193,7 +266,7 @@ class QueryServiceImpl : public QueryService {
   speed::SpeedLayer* speed_;
   LakeAccess lake_;
   std::unique_ptr<PartitionCache> cache_;
-  std::atomic<uint64_t> from_sets_{0}, scanned_{0};
+  std::atomic<uint64_t> from_sets_{0}, scanned_{0}, stream_rows_{0};
   std::mutex zones_mu_;
   std::map<std::string, std::shared_ptr<const TimeZone>> zones_;
 };

@@ -31,6 +31,7 @@ struct LakeAccess {
 struct QueryStats {
   uint64_t partitions_from_sets = 0;
   uint64_t partitions_scanned = 0;
+  uint64_t stream_rows = 0;  // rows funnels and retention kept from their sources
   uint64_t partition_cache_hits = 0;
   uint64_t partition_cache_misses = 0;
   uint64_t partition_cache_bytes = 0;
@@ -47,6 +48,11 @@ class QueryService {
   // field of the request.
   virtual Status Segmentation(const std::string& app_id, std::string_view request_json,
                               std::string* response_json) = 0;
+  // POST /api/v1/funnel (query/funnel.h) and /api/v1/retention
+  // (query/retention.h). InvalidArgument (-> HTTP 400) names the bad field.
+  virtual Status Funnel(const std::string& app_id, std::string_view request_json, std::string* response_json) = 0;
+  virtual Status Retention(const std::string& app_id, std::string_view request_json,
+                           std::string* response_json) = 0;
   // POST /api/v1/audience, exact mode (query/audience.h). InvalidArgument
   // (-> HTTP 400) names the bad field of the request.
   virtual Status Audience(const std::string& app_id, std::string_view request_json,

@@ -100,6 +100,13 @@ int Main(int argc, char** argv) {
        R"({"event":{"name":"purchase","filters":[{"property":"plan","type":"user","op":"is_not","values":["free"]}]},"metric":"uniques","group_by":"platform","timezone":"America/New_York",)" + range + "}"},
       {"totals/hour Kolkata, any event, group by event_type (row scan of all events)",
        R"({"event":{"name":"_all"},"interval":"hour","group_by":"event_type","timezone":"Asia/Kolkata",)" + range + "}"},
+      {"avg price/day, price gte 50, group by country (row scan)",
+       R"({"event":{"name":"purchase","filters":[{"property":"price","op":"gte","values":[50]}]},"metric":"avg","property":"price","group_by":"country",)" + range + "}"},
+      {"wau/day (user sets, 6 days before the range)", R"({"event":{"name":"purchase"},"metric":"wau",)" + range + "}"},
+      {"3 events uniques/day, one with an or-tree (sets + one row scan)",
+       R"({"events":[{"name":"open"},{"name":"purchase"},{"name":"view","filters":[{"or":[{"property":"country","op":"contains","values":["D"]},{"property":"item","op":"lt","values":[10]}]}]}],"metric":"uniques",)" + range + "}"},
+      {"uniques/day by item x plan, limit 10 (row scan, 1500 groups)",
+       R"({"event":{"name":"purchase"},"metric":"uniques","group_by":["item",{"property":"plan","type":"user"}],"limit":10,)" + range + "}"},
   };
   for (const Q& q : queries) {
     std::vector<double> ms, cpu_ms;

@@ -25,6 +25,8 @@ constexpr KnownPath kKnownPaths[] = {
     {"/batch", "POST, OPTIONS", Route::kBatch},
     {"/api/v1/segmentation", "POST", Route::kSegmentation},
     {"/api/v1/audience", "POST", Route::kAudience},
+    {"/api/v1/funnel", "POST", Route::kFunnel},
+    {"/api/v1/retention", "POST", Route::kRetention},
     {"/api/v1/events", "GET", Route::kEvents},
     {"/healthz", "GET", Route::kHealthz},
     {"/metrics", "GET", Route::kMetrics},
@@ -76,7 +78,7 @@ code{background:#f2f2f2;padding:0 .25rem}</style></head>
 <h2>Endpoints</h2>
 <ul>
 <li><code>POST /2/httpapi</code>, <code>POST /batch</code> &mdash; ingest (Amplitude HTTP V2 / Batch bodies)</li>
-<li><code>POST /api/v1/segmentation</code>, <code>POST /api/v1/audience</code>, <code>GET /api/v1/events</code> &mdash; queries (<code>Authorization: Bearer READ_KEY</code>)</li>
+<li><code>POST /api/v1/segmentation</code>, <code>POST /api/v1/funnel</code>, <code>POST /api/v1/retention</code>, <code>POST /api/v1/audience</code>, <code>GET /api/v1/events</code> &mdash; queries (<code>Authorization: Bearer READ_KEY</code>)</li>
 <li><a href="/healthz"><code>GET /healthz</code></a> &mdash; health</li>
 <li><a href="/metrics"><code>GET /metrics</code></a> &mdash; Prometheus metrics</li>
 </ul>
@@ -197,6 +199,14 @@ void HttpServer::RegisterRoutes() {
   server_.Post("/api/v1/audience",
                [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
                  query_.Audience(req, res, reader);
+               });
+  server_.Post("/api/v1/funnel",
+               [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+                 query_.Funnel(req, res, reader);
+               });
+  server_.Post("/api/v1/retention",
+               [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+                 query_.Retention(req, res, reader);
                });
   server_.Get("/api/v1/events", [this](const httplib::Request& req, httplib::Response& res) { query_.Events(req, res); });
   server_.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {

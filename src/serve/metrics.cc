@@ -20,6 +20,8 @@ std::string_view RouteLabel(Route route) {
     case Route::kHttpApi: return "/2/httpapi";
     case Route::kBatch: return "/batch";
     case Route::kSegmentation: return "/api/v1/segmentation";
+    case Route::kFunnel: return "/api/v1/funnel";
+    case Route::kRetention: return "/api/v1/retention";
     case Route::kAudience: return "/api/v1/audience";
     case Route::kEvents: return "/api/v1/events";
     case Route::kHealthz: return "/healthz";
@@ -142,6 +144,9 @@ std::string HttpMetrics::Render(const EngineStats& s) const {
          "Lake partitions queries read, by how: from the sets/ files or by scanning events.");
   line("swell_query_partitions_total", "source=\"sets\"", std::to_string(s.queries.partitions_from_sets));
   line("swell_query_partitions_total", "source=\"events\"", std::to_string(s.queries.partitions_scanned));
+  Header(&out, "swell_query_stream_rows_total", "counter",
+         "Events funnels and retention read into their per-user streams.");
+  line("swell_query_stream_rows_total", "", std::to_string(s.queries.stream_rows));
   Header(&out, "swell_partition_cache_requests_total", "counter", "Loaded lake partitions asked for, by result.");
   line("swell_partition_cache_requests_total", "result=\"hit\"", std::to_string(s.queries.partition_cache_hits));
   line("swell_partition_cache_requests_total", "result=\"miss\"", std::to_string(s.queries.partition_cache_misses));

@@ -14,7 +14,7 @@
 namespace swell::serve {
 
 // Routes with their own labels; anything else is "other".
-enum class Route : int { kHttpApi = 0, kBatch, kSegmentation, kAudience, kEvents, kHealthz, kMetrics, kIndex, kOther, kCount };
+enum class Route : int { kHttpApi = 0, kBatch, kSegmentation, kFunnel, kRetention, kAudience, kEvents, kHealthz, kMetrics, kIndex, kOther, kCount };
 std::string_view RouteLabel(Route route);
 
 // Why events were refused (label of swell_events_rejected_total).

@@ -32,6 +32,15 @@ void QueryRoutes::Audience(const httplib::Request& req, httplib::Response& res,
   Post(req, res, reader, &query::QueryService::Audience);
 }
 
+void QueryRoutes::Funnel(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+  Post(req, res, reader, &query::QueryService::Funnel);
+}
+
+void QueryRoutes::Retention(const httplib::Request& req, httplib::Response& res,
+                            const httplib::ContentReader& reader) {
+  Post(req, res, reader, &query::QueryService::Retention);
+}
+
 void QueryRoutes::Post(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader,
                        Status (query::QueryService::*run)(const std::string&, std::string_view, std::string*)) {
   // The body is read first, whatever the key, so that a refused request

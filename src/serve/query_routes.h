@@ -23,6 +23,9 @@ class QueryRoutes {
   // POST /api/v1/audience: the same key, body limits and errors as
   // Segmentation.
   void Audience(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
+  // POST /api/v1/funnel and /api/v1/retention: likewise.
+  void Funnel(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
+  void Retention(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
   void Events(const httplib::Request& req, httplib::Response& res);
 
  private:

@@ -66,15 +66,21 @@ JsonWriter& JsonWriter::Uint(uint64_t v) {
   out_.append(buf, r.ptr);
   return *this;
 }
+void AppendDouble(std::string* out, double v) {
+  char buf[64];
+  const double a = std::fabs(v);
+  const auto format = (a == 0 || (a >= 1e-4 && a < 1e16)) ? std::chars_format::fixed : std::chars_format::scientific;
+  auto r = std::to_chars(buf, buf + sizeof buf, v, format);
+  out->append(buf, r.ptr);
+}
+
 JsonWriter& JsonWriter::Double(double v) {
   BeforeValue();
   if (!std::isfinite(v)) {
     out_ += "null";
     return *this;
   }
-  char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest round-trip form
-  out_.append(buf, r.ptr);
+  AppendDouble(&out_, v);
   return *this;
 }
 JsonWriter& JsonWriter::Bool(bool v) {

@@ -10,6 +10,12 @@
 
 namespace swell {
 
+// Appends a finite double in its shortest round-trip digits: fixed notation
+// when 1e-4 <= |v| < 1e16 (integral values without a fraction: 300000.0 ->
+// "300000"), scientific otherwise ("1e+16", "1.25e-05") — the form SQL
+// engines print (DuckDB's CAST(double AS VARCHAR) minus its trailing ".0").
+void AppendDouble(std::string* out, double v);
+
 class JsonWriter {
  public:
   JsonWriter& BeginObject();
@@ -21,7 +27,7 @@ class JsonWriter {
   JsonWriter& String(std::string_view s);
   JsonWriter& Int(int64_t v);
   JsonWriter& Uint(uint64_t v);
-  JsonWriter& Double(double v);  // NaN and infinities are written as null
+  JsonWriter& Double(double v);  // as AppendDouble; NaN and infinities are written as null
   JsonWriter& Bool(bool v);
   JsonWriter& Null();
   // Inserts already-serialized JSON as one value.

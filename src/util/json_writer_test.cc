@@ -23,6 +23,12 @@ TEST(JsonWriter, KeepsValidUtf8AndReplacesInvalid) {
   EXPECT_EQ(out, "\"caf\xc3\xa9 \xf0\x9f\x8e\x89 \xef\xbf\xbd\"");
 }
 
+TEST(JsonWriter, DoublesInFixedNotationWhereSqlPrintsThem) {
+  JsonWriter w;
+  w.BeginArray().Double(300000).Double(0.5).Double(1e16).Double(1e-5).Double(-0.0001).EndArray();
+  EXPECT_EQ(w.str(), "[300000,0.5,1e+16,1e-05,-0.0001]");
+}
+
 TEST(JsonWriter, NonFiniteDoubleIsNull) {
   JsonWriter w;
   w.BeginArray().Double(1.0 / 0.0).EndArray();

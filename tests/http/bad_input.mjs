@@ -287,6 +287,30 @@ try {
   r = await postJson(`${url}/api/v1/audience`, aud, { headers: { Authorization: `Bearer ${ios.read}` } });
   t.eq([r.status, r.json?.count], [200, 0], "ios read key does not see web's audience");
 
+  // Funnels and retention over HTTP: the same users, the same key rules.
+  const asWeb = { headers: { Authorization: `Bearer ${web.read}` } };
+  const funnel = { steps: [{ event: 'hello' }, { event: 'no such event' }], from: DAY, to: DAY };
+  r = await postJson(`${url}/api/v1/funnel`, funnel, asWeb);
+  t.eq([r.status, r.json?.steps?.map((s) => s.users)], [200, [helloUsers.size, 0]], 'funnel: hello users enter, none convert', r.text);
+  const retention = { start: { event: 'hello' }, return: { event: '_all' }, from: DAY, to: DAY, periods: 3 };
+  r = await postJson(`${url}/api/v1/retention`, retention, asWeb);
+  t.eq([r.status, r.json?.cohorts?.[0]?.users], [200, helloUsers.size], 'retention cohort holds the hello users', r.text);
+  for (const [path, body] of [['funnel', funnel], ['retention', retention]]) {
+    r = await postJson(`${url}/api/v1/${path}`, body);
+    t.eq(r.status, 401, `${path} without a key: 401`);
+    r = await postJson(`${url}/api/v1/${path}`, body, { headers: { Authorization: `Bearer ${web.ingest}` } });
+    t.eq(r.status, 403, `${path} with an ingest key: 403`);
+    r = await postJson(`${url}/api/v1/${path}`, { ...body, from: 12 }, asWeb);
+    t.eq(r.status, 400, `${path} with a number as from: 400`);
+    t.ok(/^from/.test(r.json?.error ?? ''), `the ${path} 400 names the field`, r.text);
+    r = await postJson(`${url}/api/v1/${path}`, { ...body, '../../etc': 1 }, asWeb);
+    t.eq(r.status, 400, `${path} with an unknown key: 400`);
+  }
+  r = await postJson(`${url}/api/v1/funnel`, funnel, { headers: { Authorization: `Bearer ${ios.read}` } });
+  t.eq([r.status, r.json?.steps?.[0]?.users], [200, 0], "ios read key does not see web's funnel");
+  r = await postJson(`${url}/api/v1/retention`, retention, { headers: { Authorization: `Bearer ${ios.read}` } });
+  t.eq([r.status, r.json?.cohorts?.[0]?.users], [200, 0], "ios read key does not see web's retention");
+
   r = await getJson(`${url}/api/v1/events`, { Authorization: `Bearer ${web.read}` });
   t.eq(r.status, 200, 'events list');
   const names = Object.fromEntries((r.json?.events ?? []).map((e) => [e.name, e.totals]).sort());

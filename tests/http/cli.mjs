@@ -68,6 +68,20 @@ t.eq(r.stdout && seriesTotal(JSON.parse(r.stdout)), 40, 'uniques from @file');
 r = run(bin, ['query', 'segmentation', '--data', data, '--app', 'web', '--json', '{"event": 3}']);
 t.eq(r.code, 1, 'bad query exit 1');
 t.ok(r.stderr.startsWith('swell: bad request:'), 'bad query message', r.stderr);
+// Funnel and retention from the command line: every imported user enters.
+const funnelRequest = { steps: [{ event: 'imported' }, { event: 'imported' }], from: DAY, to: DAY, window: '1d' };
+r = run(bin, ['query', 'funnel', '--data', data, '--app', 'web', '--json', JSON.stringify(funnelRequest)]);
+t.eq(r.code, 0, 'query funnel exit 0', r.stderr);
+const cliFunnel = r.stdout.trim();
+t.eq(JSON.parse(cliFunnel || '{}').steps?.[0]?.users, 40, 'funnel step 1 holds the imported users');
+const retentionRequest = { start: { event: 'imported' }, return: { event: '_all' }, from: DAY, to: DAY, periods: 2 };
+r = run(bin, ['query', 'retention', '--data', data, '--app', 'web', '--json', JSON.stringify(retentionRequest)]);
+t.eq(r.code, 0, 'query retention exit 0', r.stderr);
+const cliRetention = r.stdout.trim();
+t.eq(JSON.parse(cliRetention || '{}').cohorts?.[0]?.users, 40, 'retention cohort holds the imported users');
+r = run(bin, ['query', 'funnel', '--data', data, '--app', 'web', '--json', '{"steps": []}']);
+t.eq(r.code, 1, 'bad funnel exit 1');
+t.ok(r.stderr.startsWith('swell: bad request: steps'), 'bad funnel names the field', r.stderr);
 r = run(bin, ['query', 'events', '--data', data, '--app', 'web']);
 t.eq(r.code, 0, 'query events');
 const cliEvents = r.stdout.trim();
@@ -86,6 +100,9 @@ try {
   t.eq(r.code, 1, 'query refused while serving');
   const http = await segmentation(server.url, APPS.web.read, request);
   t.eq(http.text, cliAnswer, 'HTTP segmentation equals the CLI');
+  const httpFunnel = await fetch(`${server.url}/api/v1/funnel`, { method: 'POST', body: JSON.stringify(funnelRequest),
+    headers: { Authorization: `Bearer ${APPS.web.read}`, 'Content-Type': 'application/json' } });
+  t.eq((await httpFunnel.text()).trim(), cliFunnel, 'HTTP funnel equals the CLI');
   const httpEvents = await getJson(`${server.url}/api/v1/events`, { Authorization: `Bearer ${APPS.web.read}` });
   t.eq(httpEvents.text, cliEvents, 'HTTP events equals the CLI');
   // A second server on the same port fails with one clear line.
@@ -134,6 +151,16 @@ try {
   r = run(bin, ['query', 'events', '--data', d, '--app', 'default']);
   t.eq(r.code, 0, 'demo data queryable');
   t.ok((JSON.parse(r.stdout).events ?? []).length > 0, 'demo has events', r.stdout);
+  // Every request the demo prints answers, with data, from the CLI too.
+  const demoOut = run(bin, ['demo', '--data', d, '--no-serve']).stdout;
+  for (const m of demoOut.matchAll(/curl -s \S+\/api\/v1\/(\w+) .* -d '(\{.*\})'/g)) {
+    r = run(bin, ['query', m[1], '--data', d, '--app', 'default', '--json', m[2]]);
+    t.eq(r.code, 0, `demo example ${m[1]} runs`, r.stderr);
+    const answer = JSON.parse(r.stdout || '{}');
+    const size = m[1] === 'funnel' ? answer.steps?.[0]?.users : m[1] === 'retention'
+      ? answer.overall?.[0]?.users : seriesTotal(answer);
+    t.ok(size > 0, `demo example ${m[1]} finds data`, r.stdout.slice(0, 300));
+  }
   r = run(bin, ['demo', '--data', data, '--no-serve']);
   t.eq(r.code, 1, 'demo refuses a non-demo data dir');
 }

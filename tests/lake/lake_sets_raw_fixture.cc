@@ -3,7 +3,8 @@
 // into a LocalStorage under OUTPUT_DIR/lake. Also writes expected.json: the
 // two keys, the events' count per event name, and every sets row's
 // (event_type, scope, property, value, event_count, user_count, users
-// bytes), for duckdb_sets.mjs to compare with what DuckDB reads.
+// bytes, sketch bytes), for duckdb_sets.mjs to compare with what DuckDB
+// reads.
 //
 // Usage: lake_sets_raw_fixture OUTPUT_DIR
 #include <cstdio>
@@ -110,6 +111,7 @@ int main(int argc, char** argv) {
     }
     exp.Uint(r.event_count).Uint(r.value ? r.users.cardinality() : 0);
     exp.Uint(r.value ? EncodeUserSet(r.users).size() : 0);
+    exp.Uint(r.sketch ? r.sketch->Serialize().size() : 0);
     exp.EndArray();
   }
   exp.EndArray();

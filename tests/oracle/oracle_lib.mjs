@@ -31,7 +31,12 @@ const COLORS = ['red', 'blue', '🔴', '緑', 'n\u0303o', 'true', '3'];
 const PLANS = ['free', 'pro', '🚀', 'enterprise'];
 // "@@x@@" marks a number written verbatim into the NDJSON (3.0 stays a
 // double; JSON.stringify would print 3).
-const PRICES = [5, 19.99, 0.5, -7, 100, '@@3.0@@', '@@2.50@@', 0.1, 1234567, '19.99'];
+// Numeric edge values for sum/avg/min/max and gt/gte/lt/lte: numeric
+// strings ('19.99', '-0', '1e3', '-2.5E-1'), negatives, doubles, and texts
+// that are not numbers as JSON writes them ('007', ' 5', '5.', 'NaN',
+// '1e400', 'abc').
+const PRICES = [5, 19.99, 0.5, -7, 100, '@@3.0@@', '@@2.50@@', 0.1, 1234567, '19.99', '-0', '1e3', '-2.5E-1',
+  -0.25, '007', ' 5', '5.', 'NaN', '1e400', 'abc', 7.125, '@@300000.0@@', '@@1.5e-5@@', '@@2e16@@'];
 
 // Instants that stress bucket edges: UTC midnights, New York and Kolkata and
 // Lord Howe local midnights, DST transitions to the millisecond.
@@ -212,8 +217,18 @@ export function segmentationRequests(rand) {
       requests.push({ event: { name: 'open' }, metric, from: '2026-03-08', to: '2026-03-08', interval, group_by: 'sku' });
     }
   }
+  requests.push(...extendedRequests(rand));
   // Errors the service must refuse.
   const errors = [
+    { event: { name: 'open' }, metric: 'wau', from: '2026-03-01', to: '2026-03-08', interval: 'hour' },
+    { event: { name: 'open' }, metric: 'sum', from: '2026-03-01', to: '2026-03-08' },
+    { event: { name: 'open' }, metric: 'uniques', property: 'price', from: '2026-03-01', to: '2026-03-08' },
+    { event: { name: 'open' }, from: '2026-03-01', to: '2026-03-08', group_by: 'platform', limit: 0 },
+    { events: [], from: '2026-03-01', to: '2026-03-08' },
+    { event: { name: 'open' }, events: [{ name: 'open' }], from: '2026-03-01', to: '2026-03-08' },
+    { event: { name: 'open' }, from: '2026-03-01', to: '2026-03-08', group_by: ['a', 'b', 'c'] },
+    { event: { name: 'open', filters: [{ property: 'price', op: 'gt', values: ['x'] }] }, from: '2026-03-01', to: '2026-03-08' },
+    { event: { name: 'open', filters: [{ or: [] }] }, from: '2026-03-01', to: '2026-03-08' },
     { event: { name: 'open' }, from: '2026-03-09', to: '2026-03-08', interval: 'day' },
     { event: { name: 'open' }, from: '2026-03-01', to: '2026-03-08', interval: 'day', timezone: 'Mars/Base' },
     { event: { name: 'open' }, from: '2026-03-01', to: '2026-03-08', interval: 'fortnight' },
@@ -221,6 +236,100 @@ export function segmentationRequests(rand) {
   ];
   return { requests, errors };
 }
+
+// Filters of every op, and AND/OR trees (docs/queries.md "Filters").
+const OP_FILTERS = [
+  [{ property: 'color', op: 'contains', values: ['re', '緑'] }],
+  [{ property: 'country', op: 'does_not_contain', values: ['U', 'ω'] }],
+  [{ property: 'event_type', op: 'contains', values: ['urchase'] }],
+  [{ property: 'user_id', op: 'contains', values: ['1', '😀'] }],
+  [{ property: 'price', op: 'contains', values: [9] }],
+  [{ property: 'color', op: 'does_not_contain', values: [] }],
+  [{ property: 'platform', op: 'contains', values: [''] }],
+  [{ property: 'price', op: 'gt', values: [5] }],
+  [{ property: 'price', op: 'gte', values: ['19.99'] }],
+  [{ property: 'price', op: 'lt', values: [0] }],
+  [{ property: 'price', op: 'lte', values: [0.5] }],
+  [{ property: 'price', op: 'gte', values: [-0.25] }],
+  [{ property: 'age', type: 'user', op: 'gte', values: [30] }],
+  [{ property: 'color', op: 'lt', values: [10] }],
+  [{ property: 'flag', op: 'gt', values: [0] }],
+  [{ property: 'platform', op: 'set' }],
+  [{ property: 'price', op: 'not_set' }],
+  [{ property: 'plan', type: 'user', op: 'set', values: [] }],
+  [{ property: 'user_id', op: 'not_set' }],
+  [{ property: 'missing_prop', op: 'set' }],
+  [{ or: [{ property: 'platform', op: 'is', values: ['iOS'] }, { property: 'price', op: 'gt', values: [10] }] }],
+  [{ and: [{ property: 'color', op: 'set' }, { or: [{ property: 'plan', type: 'user', op: 'is', values: ['pro'] },
+    { property: 'age', type: 'user', op: 'lt', values: [40] }] }] }, { property: 'country', op: 'not_set' }],
+  [{ or: [{ property: 'missing_prop', op: 'set' }, { property: 'device_id', op: 'does_not_contain', values: ['dev-1'] }] }],
+  [{ or: [{ and: [{ property: 'price', op: 'gte', values: [0] }, { property: 'price', op: 'lt', values: [20] }] },
+    { property: 'flag', op: 'is', values: [false] }] }],
+  [{ property: 'platform', op: 'is', values: ['iOS'] }, { or: [{ property: 'color', op: 'contains', values: ['r'] }] }],
+];
+const NUM_PROPS = ['price', 'price', { property: 'age', type: 'user' }, 'color', 'flag', 'missing_prop',
+  { property: 'price', type: 'event' }];
+
+// Requests beyond totals and uniques of one event: every other metric,
+// every filter op, two group-bys, top-N with "(other)", several events.
+function extendedRequests(rand) {
+  const { pick, chance } = helpers(rand);
+  const ALL_FILTERS = FILTERS.concat(OP_FILTERS);
+  const GROUP_PAIRS = [['platform', { property: 'plan', type: 'user' }], ['country', 'color'],
+    [{ property: 'age', type: 'user' }, 'event_type'], ['flag', 'missing_prop'], ['price', 'platform']];
+  const out = [];
+  function make(metric, { interval = pick(['hour', 'day', 'week', 'month']), filters = pick(ALL_FILTERS),
+    group = undefined, limit = undefined, events = undefined } = {}) {
+    const [from, to] = pick(RANGES[interval]);
+    const req = { metric, from, to, interval };
+    if (events) req.events = events;
+    else req.event = { name: chance(0.15) ? '_all' : pick(EVENT_TYPES), filters };
+    if (['sum', 'avg', 'min', 'max'].includes(metric)) req.property = pick(NUM_PROPS);
+    const tz = pick(ZONES);
+    if (tz !== 'UTC' || chance(0.5)) req.timezone = tz;
+    const g = group === undefined ? (chance(0.4) ? pick(GROUPS) : null) : group;
+    if (g !== null) req.group_by = g;
+    if (limit !== undefined) req.limit = limit;
+    out.push(req);
+  }
+  const someEvents = () => {
+    const n = 2 + Math.floor(rand() * 3);
+    const evs = [];
+    for (let i = 0; i < n; i++) {
+      const e = { name: chance(0.15) ? '_all' : pick(EVENT_TYPES) };
+      if (chance(0.6)) e.filters = pick(OP_FILTERS);
+      evs.push(e);
+    }
+    return evs;
+  };
+  // Active users: windows reaching back before `from` (ranges start on DST
+  // days, at instants, in the middle of the data).
+  for (const metric of ['dau', 'wau', 'mau'])
+    for (let k = 0; k < 8; k++) make(metric, { interval: 'day', filters: k < 3 ? [] : pick(ALL_FILTERS) });
+  for (const metric of ['sum', 'avg', 'min', 'max'])
+    for (let k = 0; k < 8; k++) make(metric, { filters: k < 2 ? [] : pick(ALL_FILTERS) });
+  for (let k = 0; k < 6; k++) make('per_user_avg');
+  // Every op, as totals and uniques.
+  for (const filters of OP_FILTERS)
+    for (const metric of ['totals', 'uniques']) make(metric, { filters, group: chance(0.3) ? pick(GROUPS) : null });
+  // Two group-bys.
+  for (const pair of GROUP_PAIRS)
+    make(pick(['totals', 'uniques', 'avg', 'wau']), { interval: 'day', group: pair });
+  // Top-N and "(other)": one and two group-bys, every kind of metric.
+  for (const metric of ['totals', 'uniques', 'dau', 'wau', 'sum', 'avg', 'min', 'max', 'per_user_avg'])
+    for (const group of [pick(['platform', 'country', 'color', 'user_id', 'price', 'device_id']), pick(GROUP_PAIRS)])
+      make(metric, { interval: ActiveMetric(metric) ? 'day' : pick(['hour', 'day', 'week', 'month']), group,
+        limit: 1 + Math.floor(rand() * 4) });
+  // Several events.
+  for (let k = 0; k < 10; k++) {
+    const metric = pick(['totals', 'uniques', 'wau', 'sum', 'max', 'per_user_avg']);
+    make(metric, { interval: ActiveMetric(metric) ? 'day' : pick(['hour', 'day', 'week', 'month']),
+      events: someEvents(), group: chance(0.5) ? pick(GROUPS.concat(GROUP_PAIRS)) : null,
+      limit: chance(0.4) ? 2 : undefined });
+  }
+  return out;
+}
+const ActiveMetric = (m) => m === 'dau' || m === 'wau' || m === 'mau';
 
 // ---------------------------------------------------------------- DuckDB
 // The events table: read from the runner's NDJSON.
@@ -263,11 +372,30 @@ function propExpr(p) {
 function valueText(v) {
   return typeof v === 'number' ? String(v) : String(v);
 }
+// The number a text holds (docs/queries.md "Filters"): JSON's number
+// grammar, finite; NULL for anything else.
+function numExpr(e) {
+  return `(CASE WHEN regexp_full_match(${e}, '-?(0|[1-9][0-9]*)([.][0-9]+)?([eE][+-]?[0-9]+)?')
+    AND isfinite(TRY_CAST(${e} AS DOUBLE)) THEN TRY_CAST(${e} AS DOUBLE) END)`;
+}
+// A filter item: a leaf, or {and: [...]} / {or: [...]}.
 function filterExpr(f) {
+  if (f.and) return `(${f.and.map(filterExpr).join(' AND ')})`;
+  if (f.or) return `(${f.or.map(filterExpr).join(' OR ')})`;
   const e = propExpr(f);
-  const list = f.values.map((v) => sqlString(valueText(v))).join(', ');
-  if (f.op === 'is') return f.values.length ? `(${e} IS NOT NULL AND ${e} IN (${list}))` : 'FALSE';
-  return f.values.length ? `(${e} IS NULL OR ${e} NOT IN (${list}))` : 'TRUE';
+  const values = f.values ?? [];
+  const list = values.map((v) => sqlString(valueText(v))).join(', ');
+  const anyContains = values.map((v) => `contains(${e}, ${sqlString(valueText(v))})`).join(' OR ');
+  const cmp = { gt: '>', gte: '>=', lt: '<', lte: '<=' }[f.op];
+  switch (f.op) {
+    case 'is': return values.length ? `(${e} IS NOT NULL AND ${e} IN (${list}))` : 'FALSE';
+    case 'is_not': return values.length ? `(${e} IS NULL OR ${e} NOT IN (${list}))` : 'TRUE';
+    case 'contains': return values.length ? `(${e} IS NOT NULL AND (${anyContains}))` : 'FALSE';
+    case 'does_not_contain': return values.length ? `(${e} IS NULL OR NOT (${anyContains}))` : 'TRUE';
+    case 'set': return `(${e} IS NOT NULL)`;
+    case 'not_set': return `(${e} IS NULL)`;
+    default: return `coalesce(${numExpr(e)} ${cmp} CAST(${sqlString(String(values[0]))} AS DOUBLE), FALSE)`;
+  }
 }
 // A bound: a plain date, a timestamp with Z/offset (an instant) or without
 // (local wall-clock time).
@@ -281,37 +409,66 @@ function bound(text, isTo) {
 const FMT = { hour: '%Y-%m-%dT%H:00', day: '%Y-%m-%d', week: '%Y-%m-%d', month: '%Y-%m-%d' };
 
 // The expected chart of req over table (columns of readEventsSql plus ukey,
-// the user key), as {series: [{group, points: [{t, value}]}]}.
+// the user key), as {series: [{event, group, points: [{t, value}]}]}.
 export async function expectedChart(conn, req, table = 'ev') {
   return (await expectedCharts(conn, req, table, null)).get(0);
 }
 
+const WINDOW_DAYS = { dau: 1, wau: 7, mau: 30 };
+const NUMERIC = ['sum', 'avg', 'min', 'max'];
+
+// Neumaier's compensated sum, as docs/queries.md says sums are kept.
+function nsum(xs) {
+  let s = 0, c = 0;
+  for (const x of xs) {
+    const t = s + x;
+    c += Math.abs(s) >= Math.abs(x) ? (s - t) + x : (x - t) + s;
+    s = t;
+  }
+  return s + c;
+}
+const bytes = (s) => Buffer.from(s ?? '', 'utf8');
+function compareGroups(a, b) {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const c = Buffer.compare(bytes(a[i]), bytes(b[i]));
+    if (c) return c;
+  }
+  return 0;
+}
+
 // The expected charts of req over the events of table with seq < n, for
 // each n of prefixes (null: all events, returned under 0), as a Map n ->
-// chart. One query for all prefixes: each event counts in every prefix
-// that holds it.
+// chart. One query for all prefixes (two with an "(other)" series): each
+// event counts in every prefix that holds it.
 export async function expectedCharts(conn, req, table, prefixes) {
   const tz = req.timezone ?? 'UTC';
-  const iv = req.interval;
+  const iv = req.interval ?? 'day';
+  const metric = req.metric ?? 'totals';
+  const events = req.events ?? [req.event];
+  const groups = req.group_by === undefined || req.group_by === null ? []
+    : Array.isArray(req.group_by) ? req.group_by : [req.group_by];
+  const window = WINDOW_DAYS[metric] ?? 0;
   const lt = `timezone(${sqlString(tz)}, epoch_ms(time)::TIMESTAMPTZ)`;
   const from = bound(req.from, false);
   const to = bound(req.to, true);
-  const conds = [];
-  if (req.event.name !== '_all') conds.push(`event_type = ${sqlString(req.event.name)}`);
-  conds.push(from.instantMs !== undefined ? `time >= ${from.instantMs}` : `${lt} >= ${from.local}`);
-  if (to.instantMs !== undefined) conds.push(`time <= ${to.instantMs}`);
-  else conds.push(to.exclusive ? `${lt} < ${to.local}` : `${lt} <= ${to.local}`);
-  for (const f of req.event.filters ?? []) conds.push(filterExpr(f));
-  const group = req.group_by ? `coalesce(${propExpr(req.group_by)}, '(none)')` : `'(all)'`;
-  const tExpr = `strftime(date_trunc('${iv}', ${lt}), '${FMT[iv]}')`;
-  const rows = prefixes === null
-    ? await duckQuery(`SELECT 0 AS n, ${tExpr} AS t, ${group} AS g,
-      count(*) AS totals, count(DISTINCT ukey) AS uniques
-    FROM ${table} WHERE ${conds.join(' AND ')} GROUP BY ALL`, conn)
-    : await duckQuery(`SELECT cp.n AS n, t, g, count(*) AS totals, count(DISTINCT ukey) AS uniques
-    FROM (SELECT seq, ${tExpr} AS t, ${group} AS g, ukey FROM ${table} WHERE ${conds.join(' AND ')}) e
-      JOIN (SELECT unnest([${prefixes.join(',')}]::BIGINT[]) AS n) cp ON e.seq < cp.n
-    GROUP BY ALL`, conn);
+  // Active users read from window - 1 days before `from`: calendar days of a
+  // local bound, 24-hour days of an instant.
+  const back = Math.max(0, window - 1);
+  const scanFrom = from.instantMs !== undefined ? `time >= ${from.instantMs - back * 86400000}`
+    : `${lt} >= ${from.local} - INTERVAL ${back} DAY`;
+  const toCond = to.instantMs !== undefined ? `time <= ${to.instantMs}`
+    : to.exclusive ? `${lt} < ${to.local}` : `${lt} <= ${to.local}`;
+  const gExpr = (i) => i < groups.length ? `coalesce(${propExpr(groups[i])}, '(none)')` : `''`;
+  const num = NUMERIC.includes(metric) ? numExpr(propExpr(req.property)) : 'NULL::DOUBLE';
+  const join = prefixes === null ? '' : `JOIN (SELECT unnest([${prefixes.join(',')}]::BIGINT[]) AS n) cp ON seq < cp.n`;
+  const base = events.map((ev, i) => {
+    const conds = [scanFrom, toCond];
+    if (ev.name !== '_all') conds.push(`event_type = ${sqlString(ev.name)}`);
+    for (const f of ev.filters ?? []) conds.push(filterExpr(f));
+    return `SELECT ${i} AS e, ${prefixes === null ? '0' : 'cp.n'} AS n, ${lt} AS lt, ${gExpr(0)} AS g1, ${gExpr(1)} AS g2,
+      ukey, ${num} AS num FROM ${table} ${join} WHERE ${conds.join(' AND ')}`;
+  }).join('\nUNION ALL\n');
+
   // Every bucket from the one holding the first instant to the one holding
   // the last, in local time.
   const localOf = (b) => b.instantMs !== undefined
@@ -320,22 +477,92 @@ export async function expectedCharts(conn, req, table, prefixes) {
   const last = `date_trunc('${iv}', ${localOf(to)}${to.exclusive ? " - INTERVAL 1 millisecond" : ''})`;
   const labels = (await duckQuery(`SELECT strftime(ts, '${FMT[iv]}') AS t
     FROM generate_series(${first}, ${last}, INTERVAL 1 ${iv}) AS s(ts) ORDER BY ts`, conn)).map((r) => r.t);
-  const out = new Map();
-  for (const n of prefixes ?? [0]) {
-    const groups = new Map();
-    for (const r of rows) {
-      if (Number(r.n) !== n) continue;
-      if (!groups.has(r.g)) groups.set(r.g, new Map());
-      groups.get(r.g).set(r.t, Number(req.metric === 'uniques' ? r.uniques : r.totals));
+
+  // Per (prefix, event, group, bucket): the metric's ingredients. `mapping`
+  // relabels the groups merged into "(other)".
+  async function points(mapping) {
+    let src = `(${base})`;
+    if (mapping.length) {
+      const vals = mapping.map(([n, e, g1, g2]) => `(${n}, ${e}, ${sqlString(g1)}, ${sqlString(g2)})`).join(',');
+      src = `(SELECT b.e, b.n, b.lt, b.ukey, b.num,
+          CASE WHEN o.e IS NULL THEN b.g1 ELSE '(other)' END AS g1,
+          CASE WHEN o.e IS NULL OR ${groups.length < 2} THEN b.g2 ELSE '(other)' END AS g2
+        FROM (${base}) b
+        LEFT JOIN (VALUES ${vals}) o(n, e, g1, g2) ON b.n = o.n AND b.e = o.e AND b.g1 = o.g1 AND b.g2 = o.g2)`;
     }
-    if (!req.group_by && groups.size === 0) groups.set('(all)', new Map());
-    const series = [...groups.entries()].map(([g, m]) => {
-      const points = labels.map((t) => ({ t, value: m.get(t) ?? 0 }));
-      return { group: req.group_by ? g : null, points, total: points.reduce((a, p) => a + p.value, 0) };
+    if (window) {
+      // Day d counts the users active on local days d - window + 1 .. d.
+      const days = labels.map((t) => `DATE ${sqlString(t)}`).join(',');
+      return duckQuery(`SELECT b.n, b.e, b.g1, b.g2, strftime(L.d, '%Y-%m-%d') AS t, count(DISTINCT ukey) AS v
+        FROM ${src} b JOIN (SELECT unnest([${days}]) AS d) L
+          ON CAST(b.lt AS DATE) BETWEEN L.d - ${window - 1} AND L.d
+        GROUP BY ALL`, conn);
+    }
+    return duckQuery(`SELECT n, e, g1, g2, strftime(date_trunc('${iv}', lt), '${FMT[iv]}') AS t,
+        count(*) AS totals, count(DISTINCT ukey) AS uniques, fsum(num) AS s, count(num) AS c,
+        min(num) AS mn, max(num) AS mx
+      FROM ${src} GROUP BY ALL`, conn);
+  }
+  const value = (r) => {
+    if (window) return Number(r.v);
+    const c = Number(r.c);
+    switch (metric) {
+      case 'totals': return Number(r.totals);
+      case 'uniques': return Number(r.uniques);
+      case 'sum': return c ? Number(r.s) : 0;
+      case 'avg': return c ? Number(r.s) / c : null;
+      case 'min': return c ? Number(r.mn) : null;
+      case 'max': return c ? Number(r.mx) : null;
+      case 'per_user_avg': return Number(r.uniques) ? Number(r.totals) / Number(r.uniques) : null;
+    }
+    throw new Error(`unknown metric ${metric}`);
+  };
+  const empty = ['avg', 'min', 'max', 'per_user_avg'].includes(metric) ? null : 0;
+  // Series per prefix and event: Map n -> [Map key -> {e, group, values}].
+  function build(rows) {
+    const out = new Map();
+    for (const n of prefixes ?? [0]) out.set(n, events.map(() => new Map()));
+    for (const r of rows) {
+      const n = Number(r.n);
+      const e = Number(r.e);
+      const key = JSON.stringify([r.g1, r.g2]);
+      const m = out.get(n)[e];
+      if (!m.has(key)) m.set(key, { g1: r.g1, g2: r.g2, values: new Map() });
+      m.get(key).values.set(r.t, value(r));
+    }
+    return out;
+  }
+  const series = (s) => {
+    const pts = labels.map((t) => ({ t, value: s.values.has(t) ? s.values.get(t) : empty }));
+    const group = [s.g1, s.g2].slice(0, groups.length);
+    return { group, points: pts, total: nsum(pts.filter((p) => p.value !== null).map((p) => p.value)) };
+  };
+  const order = (a, b) => (b.total - a.total) || compareGroups(a.group, b.group);
+  let built = build(await points([]));
+  if (req.limit) {
+    const mapping = [];
+    for (const [n, perEvent] of built) {
+      perEvent.forEach((m, e) => {
+        const all = [...m.values()].map(series).sort(order);
+        if (all.length <= req.limit) return;
+        for (const s of all.slice(req.limit)) mapping.push([n, e, s.group[0], s.group[1] ?? '']);
+      });
+    }
+    if (mapping.length) built = build(await points(mapping));
+  }
+  const out = new Map();
+  for (const [n, perEvent] of built) {
+    const chart = [];
+    perEvent.forEach((m, e) => {
+      let all = [...m.values()].map(series);
+      if (!groups.length && all.length === 0) all = [series({ g1: '', g2: '', values: new Map() })];
+      all.sort(order);
+      for (const s of all) {
+        const group = !groups.length ? null : Array.isArray(req.group_by) ? s.group : s.group[0];
+        chart.push({ event: events[e].name, group, points: s.points });
+      }
     });
-    const bytes = (s) => Buffer.from(s ?? '', 'utf8');
-    series.sort((a, b) => (b.total - a.total) || Buffer.compare(bytes(a.group), bytes(b.group)));
-    out.set(n, { series: series.map(({ group, points }) => ({ group, points })) });
+    out.set(n, { series: chart });
   }
   return out;
 }
@@ -349,25 +576,30 @@ export async function expectedNames(conn, table = 'ev') {
   return want;
 }
 
-// Compares Swell's chart a with DuckDB's b point by point. Returns
-// {error: message} at the first difference, else {points, nonzero}.
+// Compares Swell's chart a with DuckDB's b point by point; non-integral
+// values (sums, averages) to 1e-9 relative. Returns {error: message} at the
+// first difference, else {points, nonzero}.
 export function compareChart(a, b, where) {
   let points = 0, nonzero = 0;
   a = a.series;
   b = b.series;
+  const label = (s) => `${s.event ?? ''}:${JSON.stringify(s.group)}`;
+  const same = (x, y) => x === y || (typeof x === 'number' && typeof y === 'number' &&
+    Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(y)));
   if (a.length !== b.length)
-    return { error: `${where}\n  series count: swell ${a.length} [${a.map((s) => s.group)}], duckdb ${b.length} [${b.map((s) => s.group)}]` };
+    return { error: `${where}\n  series count: swell ${a.length} [${a.map(label)}], duckdb ${b.length} [${b.map(label)}]` };
   for (let s = 0; s < b.length; s++) {
-    if (a[s].group !== b[s].group)
-      return { error: `${where}\n  series ${s}: swell group ${JSON.stringify(a[s].group)}, duckdb ${JSON.stringify(b[s].group)}` };
+    if (JSON.stringify(a[s].group) !== JSON.stringify(b[s].group) || (b[s].event !== undefined && a[s].event !== b[s].event))
+      return { error: `${where}\n  series ${s}: swell ${label(a[s])}, duckdb ${label(b[s])}` +
+        `\n  swell:  [${a.map(label)}]\n  duckdb: [${b.map(label)}]` };
     if (a[s].points.length !== b[s].points.length)
       return { error: `${where}\n  group ${JSON.stringify(b[s].group)}: swell ${a[s].points.length} points, duckdb ${b[s].points.length}` +
         `\n  swell first/last ${JSON.stringify(a[s].points[0])} ${JSON.stringify(a[s].points.at(-1))}` +
         `\n  duckdb first/last ${JSON.stringify(b[s].points[0])} ${JSON.stringify(b[s].points.at(-1))}` };
     for (let p = 0; p < b[s].points.length; p++) {
       const x = a[s].points[p], y = b[s].points[p];
-      if (x.t !== y.t || x.value !== y.value)
-        return { error: `${where}\n  group ${JSON.stringify(b[s].group)} point ${p}: swell ${JSON.stringify(x)}, duckdb ${JSON.stringify(y)}` };
+      if (x.t !== y.t || !same(x.value, y.value))
+        return { error: `${where}\n  ${label(b[s])} point ${p}: swell ${JSON.stringify(x)}, duckdb ${JSON.stringify(y)}` };
       points++;
       if (y.value) nonzero++;
     }

@@ -23,7 +23,8 @@
 //   {"checkpoint": C, "ingested": N, "names": RESPONSE}      GET /api/v1/events
 //   {"checkpoint": C, "ingested": N, "request": i, "ok": RESPONSE | "error": "..."}
 // A request with a "tree" key is an audience request (POST /api/v1/audience,
-// audience.mjs), any other a segmentation.
+// audience.mjs), one with "steps" a funnel (funnel.mjs), one with "start" a
+// retention (retention.mjs), any other a segmentation.
 //   {"done": true, "lake": DIR, "raw_tier": b, "speed_events": n, ...}
 // N is the number of event lines ingested so far (a prefix of the file).
 #include <simdjson.h>
@@ -169,8 +170,11 @@ class Runner {
     // Before the sweep: events files on disk (superseded ones included)
     // against those the current version lists.
     uint64_t on_disk = 0, listed = 0;
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(options_.data_dir + "/lake/events"))
-      if (entry.is_regular_file() && entry.path().extension() == ".parquet") ++on_disk;
+    // No lake/events directory at all when nothing was ever sealed.
+    const std::string events_dir = options_.data_dir + "/lake/events";
+    if (std::filesystem::exists(events_dir))
+      for (const auto& entry : std::filesystem::recursive_directory_iterator(events_dir))
+        if (entry.is_regular_file() && entry.path().extension() == ".parquet") ++on_disk;
     for (const lake::LakeFile& f : engine_->lake_snapshot()->files) listed += f.kind == lake::FileKind::kEvents;
     lake::SweepOptions sweep;
     sweep.min_age_ms = 0;
@@ -294,12 +298,19 @@ class Runner {
          lake::DateString(first) + ".." + lake::DateString(last));
   }
 
-  // A request with a "tree" key is an audience (audience.mjs), any other a
-  // segmentation.
+  // The query type is told by a top-level key: "tree" an audience
+  // (audience.mjs), "steps" a funnel (funnel.mjs), "start" a retention
+  // (retention.mjs), anything else a segmentation.
   Status Ask(const std::string& request, std::string* response) {
-    if (request.find("\"tree\":") != std::string::npos)
-      return engine_->queries()->Audience(kApp, request, response);
-    return engine_->queries()->Segmentation(kApp, request, response);
+    simdjson::dom::parser parser;
+    simdjson::dom::object obj;
+    query::QueryService* q = engine_->queries();
+    if (parser.parse(request).get_object().get(obj) == simdjson::SUCCESS) {
+      if (obj["tree"].error() == simdjson::SUCCESS) return q->Audience(kApp, request, response);
+      if (obj["steps"].error() == simdjson::SUCCESS) return q->Funnel(kApp, request, response);
+      if (obj["start"].error() == simdjson::SUCCESS) return q->Retention(kApp, request, response);
+    }
+    return q->Segmentation(kApp, request, response);
   }
 
   // One answer line per request; the names line first.

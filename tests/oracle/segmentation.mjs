@@ -67,6 +67,11 @@ function fail(msg) {
 }
 
 let checked = 0, points = 0, nonzero = 0;
+// Non-zero points per feature, so that a generator that stops reaching the
+// data fails rather than passes vacuously.
+const byFeature = new Map();
+const tally = (feature, n) => byFeature.set(feature, (byFeature.get(feature) ?? 0) + n);
+const opsOf = (filters) => (filters ?? []).flatMap((f) => f.and ? opsOf(f.and) : f.or ? ['tree', ...opsOf(f.or)] : [f.op]);
 for (let i = 0; i < requests.length; i++) {
   const req = requests[i];
   const got = lines[i + 1];
@@ -82,8 +87,16 @@ for (let i = 0; i < requests.length; i++) {
   points += c.points;
   nonzero += c.nonzero;
   checked++;
+  tally(`metric ${req.metric ?? 'totals'}`, c.nonzero);
+  for (const op of new Set((req.events ?? [req.event]).flatMap((e) => opsOf(e.filters)))) tally(`op ${op}`, c.nonzero);
+  if (Array.isArray(req.group_by) && req.group_by.length === 2) tally('two group-bys', c.nonzero);
+  if (req.events) tally('several events', c.nonzero);
+  const others = want.series.filter((s) => JSON.stringify(s.group).includes('"(other)"')).length;
+  if (req.limit) tally('(other) series', others);
 }
 if (nonzero < 1000) fail(`only ${nonzero} non-zero points: the generated data misses the ranges`);
+for (const [feature, n] of byFeature) if (n < 1) fail(`only ${n} non-zero points for ${feature}`);
+console.log([...byFeature].map(([f, n]) => `${f}: ${n}`).join(', '));
 console.log(`oracle_segmentation: ${checked} charts, ${points} points (${nonzero} non-zero) equal to DuckDB; ` +
   `${errors.length} bad requests refused; ${events.length} events (seed ${seed})`);
 rmSync(dir, { recursive: true, force: true });
