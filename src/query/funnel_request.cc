@@ -130,21 +130,16 @@ Status ParseFunnelRequest(std::string_view json, FunnelRequest* out) {
   object obj;
   SWELL_RETURN_IF_ERROR(ParseRequestObject(&parser, json, &obj));
   FunnelRequest req;
-  bool has_steps = false, has_from = false, has_to = false;
-  std::string from_text, to_text;
+  bool has_steps = false;
+  RangeFields range;
   for (auto [key, value] : obj) {
     const std::string field(key);
+    bool taken = false;
+    SWELL_RETURN_IF_ERROR(range.Take(key, value, &taken));
+    if (taken) continue;
     if (key == "steps") {
       SWELL_RETURN_IF_ERROR(ParseSteps(value, field, &req.steps));
       has_steps = true;
-    } else if (key == "from") {
-      SWELL_RETURN_IF_ERROR(GetString(value, field, &from_text));
-      has_from = true;
-    } else if (key == "to") {
-      SWELL_RETURN_IF_ERROR(GetString(value, field, &to_text));
-      has_to = true;
-    } else if (key == "timezone") {
-      SWELL_RETURN_IF_ERROR(GetString(value, field, &req.timezone));
     } else if (key == "window") {
       SWELL_RETURN_IF_ERROR(ParseWindow(value, field, &req.window_ms));
     } else if (key == "order") {
@@ -167,8 +162,7 @@ Status ParseFunnelRequest(std::string_view json, FunnelRequest* out) {
     }
   }
   if (!has_steps) return BadField("steps", "is required");
-  if (!has_from) return BadField("from", "is required");
-  if (!has_to) return BadField("to", "is required");
+  SWELL_RETURN_IF_ERROR(range.Finish(&req.from, &req.to_exclusive, &req.timezone));
   const int steps = static_cast<int>(req.steps.size());
   for (size_t i = 0; i < req.exclusions.size(); ++i) {
     const FunnelExclusion& x = req.exclusions[i];
@@ -178,8 +172,6 @@ Status ParseFunnelRequest(std::string_view json, FunnelRequest* out) {
   }
   if (req.order == FunnelOrder::kAny && !req.exclusions.empty())
     return BadField("exclusions", "are not allowed with order any");
-  SWELL_RETURN_IF_ERROR(ParseFromBound(from_text, &req.from).WithContext("from"));
-  SWELL_RETURN_IF_ERROR(ParseToBound(to_text, &req.to_exclusive).WithContext("to"));
   *out = std::move(req);
   return Status::OK();
 }

@@ -112,10 +112,14 @@ Status ParseSegmentationRequest(std::string_view json, SegmentationRequest* out)
   object obj;
   SWELL_RETURN_IF_ERROR(ParseRequestObject(&parser, json, &obj));
   SegmentationRequest req;
-  bool has_event = false, has_events = false, has_from = false, has_to = false, has_interval = false;
-  std::string from_text, to_text, metric_name = "totals";
+  bool has_event = false, has_events = false, has_interval = false;
+  std::string metric_name = "totals";
+  RangeFields range;
   for (auto [key, value] : obj) {
     std::string field(key);
+    bool taken = false;
+    SWELL_RETURN_IF_ERROR(range.Take(key, value, &taken));
+    if (taken) continue;
     if (key == "event") {
       EventMatcher m;
       SWELL_RETURN_IF_ERROR(ParseEvent(value, "event", &m));
@@ -135,12 +139,6 @@ Status ParseSegmentationRequest(std::string_view json, SegmentationRequest* out)
       PropertyRef p;
       SWELL_RETURN_IF_ERROR(ParsePropertyRef(value, field, &p));
       req.metric_property = std::move(p);
-    } else if (key == "from") {
-      SWELL_RETURN_IF_ERROR(GetString(value, field, &from_text));
-      has_from = true;
-    } else if (key == "to") {
-      SWELL_RETURN_IF_ERROR(GetString(value, field, &to_text));
-      has_to = true;
     } else if (key == "interval") {
       std::string interval;
       SWELL_RETURN_IF_ERROR(GetString(value, field, &interval));
@@ -150,16 +148,13 @@ Status ParseSegmentationRequest(std::string_view json, SegmentationRequest* out)
       SWELL_RETURN_IF_ERROR(ParseGroupBy(value, &req));
     } else if (key == "limit") {
       SWELL_RETURN_IF_ERROR(ParseLimit(value, &req.limit));
-    } else if (key == "timezone") {
-      SWELL_RETURN_IF_ERROR(GetString(value, field, &req.timezone));
     } else {
       return BadField(field, "unknown field");
     }
   }
   if (has_event && has_events) return BadField("events", "give either event or events, not both");
   if (!has_event && !has_events) return BadField("event", "is required");
-  if (!has_from) return BadField("from", "is required");
-  if (!has_to) return BadField("to", "is required");
+  SWELL_RETURN_IF_ERROR(range.Finish(&req.from, &req.to_exclusive, &req.timezone));
   if (MetricNeedsNumbers(req.metric) && !req.metric_property)
     return BadField("property", "is required for metric " + metric_name);
   if (!MetricNeedsNumbers(req.metric) && req.metric_property)
@@ -167,8 +162,6 @@ Status ParseSegmentationRequest(std::string_view json, SegmentationRequest* out)
   const int window = ActiveWindowDays(req.metric);
   if (window > 0 && req.interval != Interval::kDay)
     return BadField(has_interval ? "interval" : "metric", "metric " + metric_name + " needs \"interval\": \"day\"");
-  SWELL_RETURN_IF_ERROR(ParseFromBound(from_text, &req.from).WithContext("from"));
-  SWELL_RETURN_IF_ERROR(ParseToBound(to_text, &req.to_exclusive).WithContext("to"));
   // The window's days before `from` are buckets of the scan too: keep
   // them within TimeBuckets::kMaxBuckets (a day of slack for the bounds'
   // offsets), so that the scan's buckets can always be made.

@@ -38,6 +38,34 @@ Status GetScope(element e, const std::string& field, bool* user) {
   return Status::OK();
 }
 
+Status RangeFields::Take(std::string_view key, element value, bool* taken) {
+  *taken = key == "from" || key == "to" || key == "timezone";
+  if (!*taken) return Status::OK();
+  const std::string field(key);
+  std::string text;
+  SWELL_RETURN_IF_ERROR(GetString(value, field, &text));
+  if (key == "from") {
+    SWELL_RETURN_IF_ERROR(ParseFromBound(text, &from_).WithContext(field));
+    has_from_ = true;
+  } else if (key == "to") {
+    SWELL_RETURN_IF_ERROR(ParseToBound(text, &to_exclusive_).WithContext(field));
+    has_to_ = true;
+  } else {
+    timezone_ = std::move(text);
+    has_timezone_ = true;
+  }
+  return Status::OK();
+}
+
+Status RangeFields::Finish(TimeBound* from, TimeBound* to_exclusive, std::string* timezone) const {
+  if (!has_from_) return BadField("from", "is required");
+  if (!has_to_) return BadField("to", "is required");
+  *from = from_;
+  *to_exclusive = to_exclusive_;
+  if (has_timezone_) *timezone = timezone_;
+  return Status::OK();
+}
+
 Status ParseRequestObject(simdjson::dom::parser* parser, std::string_view json, simdjson::dom::object* out) {
   element root;
   if (parser->parse(json.data(), json.size()).get(root) != simdjson::SUCCESS)

@@ -6,6 +6,9 @@
 #include <simdjson.h>
 
 #include <string>
+#include <string_view>
+
+#include "query/time_buckets.h"
 
 #include "util/status.h"
 
@@ -20,6 +23,21 @@ Status GetString(simdjson::dom::element e, const std::string& field, std::string
 Status GetValueText(simdjson::dom::element e, const std::string& field, std::string* out);
 // A property's "type": "event" or "user" (*user set to which).
 Status GetScope(simdjson::dom::element e, const std::string& field, bool* user);
+// The fields of a query's range, "from", "to" and "timezone", which every
+// ranged query reads the same way (docs/queries.md "Time").
+class RangeFields {
+ public:
+  // Sets *taken when key is one of the range's fields, parsing its value.
+  Status Take(std::string_view key, simdjson::dom::element value, bool* taken);
+  // "from" and "to" are required.
+  Status Finish(TimeBound* from, TimeBound* to_exclusive, std::string* timezone) const;
+
+ private:
+  bool has_from_ = false, has_to_ = false, has_timezone_ = false;
+  TimeBound from_, to_exclusive_;
+  std::string timezone_;
+};
+
 // The request body as a JSON object; parser must outlive *out.
 Status ParseRequestObject(simdjson::dom::parser* parser, std::string_view json, simdjson::dom::object* out);
 

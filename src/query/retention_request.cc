@@ -53,31 +53,25 @@ Status ParseRetentionRequest(std::string_view json, RetentionRequest* out) {
   object obj;
   SWELL_RETURN_IF_ERROR(ParseRequestObject(&parser, json, &obj));
   RetentionRequest req;
-  bool has_start = false, has_return = false, has_from = false, has_to = false, has_brackets = false;
+  bool has_start = false, has_return = false, has_brackets = false;
+  RangeFields range;
   for (auto [key, value] : obj) {
     const std::string field(key);
+    bool taken = false;
+    SWELL_RETURN_IF_ERROR(range.Take(key, value, &taken));
+    if (taken) continue;
     if (key == "start") {
       SWELL_RETURN_IF_ERROR(ParseEventMatcher(value, field, &req.start));
       has_start = true;
     } else if (key == "return") {
       SWELL_RETURN_IF_ERROR(ParseEventMatcher(value, field, &req.return_event));
       has_return = true;
-    } else if (key == "from" || key == "to" || key == "as_of") {
+    } else if (key == "as_of") {
       std::string text;
       SWELL_RETURN_IF_ERROR(GetString(value, field, &text));
-      if (key == "from") {
-        SWELL_RETURN_IF_ERROR(ParseFromBound(text, &req.from).WithContext(field));
-        has_from = true;
-      } else if (key == "to") {
-        SWELL_RETURN_IF_ERROR(ParseToBound(text, &req.to_exclusive).WithContext(field));
-        has_to = true;
-      } else {
-        TimeBound t;
-        SWELL_RETURN_IF_ERROR(ParseFromBound(text, &t).WithContext(field));
-        req.as_of = t;
-      }
-    } else if (key == "timezone") {
-      SWELL_RETURN_IF_ERROR(GetString(value, field, &req.timezone));
+      TimeBound t;
+      SWELL_RETURN_IF_ERROR(ParseFromBound(text, &t).WithContext(field));
+      req.as_of = t;
     } else if (key == "mode") {
       std::string mode;
       SWELL_RETURN_IF_ERROR(GetString(value, field, &mode));
@@ -108,8 +102,7 @@ Status ParseRetentionRequest(std::string_view json, RetentionRequest* out) {
   }
   if (!has_start) return BadField("start", "is required");
   if (!has_return) return BadField("return", "is required");
-  if (!has_from) return BadField("from", "is required");
-  if (!has_to) return BadField("to", "is required");
+  SWELL_RETURN_IF_ERROR(range.Finish(&req.from, &req.to_exclusive, &req.timezone));
   if (req.from.utc == req.to_exclusive.utc && req.to_exclusive.ms <= req.from.ms)
     return BadField("to", "the range ends before it starts");
   if (req.mode == RetentionMode::kBrackets && !has_brackets) return BadField("brackets", "is required with mode brackets");
