@@ -104,6 +104,7 @@ async function main() {
     }
     entry.duckdb.sql = q.duck({ ...base, src: sources.parquet }).replace(/\s+/g, ' ').trim();
     if (duckAnswer) entry.duckdb.answer_points = duckAnswer.size;
+    if (duckAnswer && q.summary) entry.duckdb.answer_summary = q.summary(duckAnswer);
 
     // Swell, over HTTP.
     if (!q.swell) {
@@ -145,7 +146,7 @@ async function main() {
               const b = new Map([...duckAnswer.keys()].map((k) => [k, 1]));
               cmp = { ...compareMaps(a, b), note: 'names only (the answer carries no counts)' };
             } else {
-              cmp = compareMaps(swellAnswer, duckAnswer);
+              cmp = compareMaps(swellAnswer, duckAnswer, q.tolerance ?? 0);
             }
             entry.check = cmp;
             if (!cmp.equal) {
