@@ -19,7 +19,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { duckConnect, duckQuery } from '../peers/index.mjs';
-import { prng, helpers, ms, EVENT_TYPES, adversarialEvents, toNdjson, readEventsSql, duckSetup, sqlString }
+import { prng, helpers, ms, EVENT_TYPES, adversarialEvents, toNdjson, readEventsSql, duckSetup, sqlString, dedupKept }
   from './oracle_lib.mjs';
 
 const runner = process.argv[2];
@@ -52,20 +52,6 @@ function events(rand, n) {
   return out.map((e, i) => ({ ...e, seq: i }));
 }
 
-function dedup(evs) {
-  const accepted = new Map();
-  const kept = [];
-  for (let i = 0; i < evs.length; i++) {
-    const id = evs[i].insert_id;
-    if (id) {
-      const a = accepted.get(id);
-      if (a !== undefined && evs[i].arrival - a < WINDOW) continue;
-      accepted.set(id, evs[i].arrival);
-    }
-    kept.push(i);
-  }
-  return kept;
-}
 
 // ---------------------------------------------------------------- trees
 const ZONES = ['UTC', 'UTC', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Europe/London'];
@@ -275,7 +261,7 @@ async function runOne({ seed, evs, reqs, all, dir, eventsPath, done }) {
   const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
   if (!lines.find((l) => l.done)) return fail('runner printed no done line');
 
-  const kept = dedup(evs);
+  const kept = dedupKept(evs, WINDOW);
   await duckQuery(`CREATE OR REPLACE TABLE raw AS SELECT * FROM ${readEventsSql(eventsPath)}`, conn);
   await duckQuery(`CREATE OR REPLACE TABLE keep AS SELECT unnest([${kept.join(',')}]::BIGINT[]) AS seq`, conn);
   await duckQuery(`CREATE OR REPLACE TABLE ev AS SELECT r.*, coalesce('u:' || nullif(user_id, ''), 'd:' || device_id) AS ukey

@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { duckConnect, duckQuery } from '../peers/index.mjs';
-import { prng, helpers, ms, toNdjson, readEventsSql, duckSetup, sqlString } from './oracle_lib.mjs';
+import { prng, helpers, ms, toNdjson, readEventsSql, duckSetup, sqlString, dedupKept } from './oracle_lib.mjs';
 
 export { prng, helpers, ms, toNdjson, duckSetup, sqlString };
 export const SEC = 1000, MIN = 60 * SEC, HOUR = 60 * MIN, DAY = 24 * HOUR;
@@ -307,23 +307,9 @@ export function adversarialBehaviorEvents(rand, { noiseUsers = 14, noisePerUser 
   return arrive(rand, out, { dupRate: 0.06, lateRate: 0 });
 }
 
-// Dedup as docs/queries.md "Dedup" says, over the lines in arrival
-// order: an insert_id accepted less than the window earlier drops the line;
-// duplicates do not extend the window; no insert_id (or '') never drops.
-// Returns the kept line indexes.
+// Dedup (docs/queries.md "Dedup"): the kept line indexes.
 export function dedup(evs) {
-  const accepted = new Map();
-  const kept = [];
-  for (let i = 0; i < evs.length; i++) {
-    const id = evs[i].insert_id;
-    if (id) {
-      const a = accepted.get(id);
-      if (a !== undefined && evs[i].arrival - a < DEDUP_WINDOW) continue;
-      accepted.set(id, evs[i].arrival);
-    }
-    kept.push(i);
-  }
-  return kept;
+  return dedupKept(evs, DEDUP_WINDOW);
 }
 
 // Loads the events file into DuckDB as `ev`: the kept lines (seq = line

@@ -18,6 +18,28 @@ export function helpers(rand) {
 }
 export const ms = (iso) => Date.parse(iso);
 
+// The default dedup window (EngineOptions::dedup_window_ms).
+export const DEDUP_WINDOW_MS = 7 * 86400000;
+// Dedup as docs/queries.md "Dedup" says, over the lines in arrival order:
+// first occurrence wins; a repeat is dropped when it arrives less than the
+// window after the accepted occurrence; the window runs from the accepted
+// event (duplicates do not extend it); no or empty insert_id never drops.
+// Returns the kept line indexes.
+export function dedupKept(evs, windowMs = DEDUP_WINDOW_MS) {
+  const accepted = new Map();
+  const kept = [];
+  for (let i = 0; i < evs.length; i++) {
+    const id = evs[i].insert_id;
+    if (id) {
+      const a = accepted.get(id);
+      if (a !== undefined && evs[i].arrival - a < windowMs) continue;
+      accepted.set(id, evs[i].arrival);
+    }
+    kept.push(i);
+  }
+  return kept;
+}
+
 // ---------------------------------------------------------------- data
 export const EVENT_TYPES = ['open', 'purchase', 'view ✨', '购买', 'cafe\u0301', '🎉 party', 'Purchase'];
 const USERS = [];

@@ -27,7 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { duckConnect, duckQuery } from '../peers/index.mjs';
 import { prng, helpers, ms, adversarialEvents, toNdjson, segmentationRequests, readEventsSql, duckSetup,
-  expectedCharts, expectedNames, compareChart, sqlString } from './oracle_lib.mjs';
+  expectedCharts, expectedNames, compareChart, sqlString, dedupKept } from './oracle_lib.mjs';
 
 const runner = process.argv[2];
 const baseSeed = Number(process.argv[3] ?? process.env.SWELL_ORACLE_SEED ?? 20261125);
@@ -201,24 +201,6 @@ function arrivalOrder(events) {
   return sorted.map(([e], i) => ({ ...e, seq: i }));
 }
 
-// docs/queries.md "Dedup": first occurrence wins; a repeat is dropped when
-// it arrives less than the window after the accepted occurrence; the window
-// runs from the accepted event (duplicates do not extend it); no or empty
-// insert_id never drops. Returns the kept line indexes.
-function dedup(events) {
-  const accepted = new Map();
-  const kept = [];
-  for (let i = 0; i < events.length; i++) {
-    const id = events[i].insert_id;
-    if (id) {
-      const a = accepted.get(id);
-      if (a !== undefined && events[i].arrival - a < WINDOW) continue;
-      accepted.set(id, events[i].arrival);
-    }
-    kept.push(i);
-  }
-  return kept;
-}
 
 // ---------------------------------------------------------------- one run
 const conn = await duckConnect();
@@ -251,7 +233,7 @@ async function runOne(label, events, requests, errors, seed) {
   if (!done) return fail('runner printed no done line');
 
   // The events as DuckDB reads them, and which lines dedup keeps.
-  const kept = dedup(events);
+  const kept = dedupKept(events, WINDOW);
   await duckQuery(`CREATE OR REPLACE TABLE raw AS SELECT * FROM ${readEventsSql(eventsPath)}`, conn);
   await duckQuery(`CREATE OR REPLACE TABLE keep AS SELECT unnest([${kept.join(',')}]::BIGINT[]) AS seq`, conn);
   const rawCount = Number((await duckQuery('SELECT count(*) AS n FROM raw', conn))[0].n);
