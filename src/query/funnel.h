@@ -21,9 +21,6 @@
 
 namespace swell::query {
 
-// Resolves a zone name (QueryService keeps them cached).
-using ZoneResolver = std::function<Status(const std::string& name, std::shared_ptr<const TimeZone>* out)>;
-
 class FunnelQuery {
  public:
   // InvalidArgument naming the field for a bad request.

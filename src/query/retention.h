@@ -25,7 +25,6 @@
 
 #include "lake/manifest.h"
 #include "query/event_stream.h"
-#include "query/funnel.h"  // ZoneResolver
 #include "query/partition_cache.h"
 #include "query/retention_request.h"
 #include "query/time_buckets.h"

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -65,5 +66,9 @@ class LocalTimeCache {
   const TimeZone* tz_;
   int64_t begin_ms_ = 0, end_ms_ = 0, offset_ms_ = 0;
 };
+
+// Resolves a zone name, as a query meets it in a request (QueryService
+// keeps the loaded zones cached).
+using ZoneResolver = std::function<Status(const std::string& name, std::shared_ptr<const TimeZone>* out)>;
 
 }  // namespace swell::query
