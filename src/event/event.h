@@ -27,8 +27,8 @@ struct PropertyValue {
   static PropertyValue Json(std::string v) { PropertyValue p; p.kind = Kind::kJson; p.s = std::move(v); return p; }
 
   // The canonical text that filters and group-by compare: strings as they are,
-  // integers in decimal, doubles in shortest round-trip form (integral doubles
-  // without a fraction: 3.0 -> "3"), booleans "true"/"false", JSON as compact
+  // integers in decimal, doubles as AppendDouble (util/json_writer.h) writes
+  // them (3.0 -> "3", 300000.0 -> "300000", 2e16 -> "2e+16"), booleans "true"/"false", JSON as compact
   // text, null as "" (docs/queries.md).
   std::string ToText() const;
   // The numeric value for sum/avg/gt/lt; false if not a number (numeric
