@@ -256,6 +256,114 @@ else {
   if (httpReady) p(`Server start on an empty data directory: ${n(httpReady.ready_s, 2)} s.`, '');
 }
 
+// ---- audiences ----
+// bench/audience.mjs's results (run.sh's audience step), when it ran.
+const audAcc = R('audience-accuracy.json');
+const audLat = ['main', 'long-chunk60', 'long-nochunk', 'long-default'].map((l) => R(`audience-latency-${l}.json`)).filter(Boolean);
+const audCfg = R('audience-config.json');
+const audLongSet = R('audience-long-dataset.json');
+const audLongImp = R('audience-long-import.json');
+if (audAcc || audLat.length) {
+  p('## Audiences: accuracy and latency', '');
+  p('`POST /api/v1/audience` (`bench/audience.mjs`, run by `bench/run.sh`; `--audience-*` options set the sizes).',
+    'Estimate mode answers with theta sketches (k = 4096): exact while every set involved has fewer than 4,096',
+    'users, else a count with bounds at `std_devs` standard deviations. A result cache keeps each leaf\'s partial',
+    'result per chunk of `[query] audience_chunk_days` (fixed grid) and data version.', '');
+  const pct = (x) => (x === null || x === undefined ? '—' : `${n(100 * x, 1)}%`);
+  const pct2 = (x) => (x === null || x === undefined ? '—' : `${n(100 * x, 2)}%`);
+  if (audAcc) {
+    p('### Accuracy of estimate mode', '');
+    p(`${n(audAcc.trees)} random audiences over the main data (${audAcc.from} .. ${audAcc.to}): depth 1-5, and/or/not,`,
+      'leaves of the common events with platform/country/plan values and min_count 1-3, ranges mostly half the',
+      'period or more. Each is asked in exact mode and in estimate mode at std_devs 1, 2 and 3. Coverage: the',
+      'share of *estimated* answers (lower < upper bound) whose bounds hold the exact count (nominal 68.3% /',
+      '95.4% / 99.7%); answers that came back exact are counted apart. Relative error |estimate − exact| /',
+      'exact over the estimated answers.', '');
+    if (String(audAcc.estimate).startsWith(NYI)) p(`Estimate mode: **${NYI}** in this run (${audAcc.estimate.slice(NYI.length + 2, NYI.length + 120)}); exact mode only.`, '');
+    const row = (label, s) => [label, n(s.audiences), n(s.estimated), n(s.exact_answers), n(s.exact_users_median),
+      pct(s.coverage_1sd), pct(s.coverage_2sd), pct(s.coverage_3sd), pct2(s.rel_err_mean), pct2(s.rel_err_p95), pct2(s.rel_err_max)];
+    table(['depth', 'audiences', 'estimated', 'exact answers', 'median users', 'coverage 1σ', 'coverage 2σ', 'coverage 3σ',
+      'mean rel. error', 'p95 rel. error', 'max rel. error'],
+    [...Object.entries(audAcc.by_depth).map(([d, s]) => row(d, s)), row('**all**', audAcc.all)]);
+    if (audAcc.all.bounds_violations) p(`**${audAcc.all.bounds_violations} estimate answers had a count outside their own bounds.**`, '');
+    const ch = audAcc.checks ?? [];
+    if (ch.length) {
+      const bad = ch.filter((c) => !c.equal);
+      p(`Exact mode against DuckDB (SQL from docs/queries.md "Audiences" over the Parquet of the deduplicated events),`,
+        `${n(ch.length)} of the audiences: ${bad.length ? `**${bad.length} DISAGREE**, e.g. ${bad.slice(0, 3).map((c) => `#${c.index}: Swell ${c.swell}, DuckDB ${c.duckdb}`).join('; ')}` : '**all agree**'}` +
+        ` (DuckDB ${ms(ch.reduce((a, c) => a + c.duckdb_ms, 0) / ch.length)} per audience on average).`, '');
+    }
+    if (audAcc.latency?.exact) p(`Latency during this part (each audience once, then the estimate requests; result cache warm from the latency runs): exact p50 ${ms(audAcc.latency.exact.p50)}, p99 ${ms(audAcc.latency.exact.p99)}` +
+      (audAcc.latency.estimate ? `; estimate p50 ${ms(audAcc.latency.estimate.p50)}, p99 ${ms(audAcc.latency.estimate.p99)}.` : '.'), '');
+  }
+  if (audLat.length) {
+    p('### Latency: cold, repeated, tweaked', '');
+    p('Per span, 5 depths x a few audiences whose leaves all cover the last *span* days of the data; each asked',
+      'in exact then estimate mode, on a server just started, span after span (shortest first). **cold**: the first',
+      'time each audience is asked (empty result cache; lake partitions load on the first requests, and the exact',
+      'request warms the partition cache for the estimate one); **repeated**: the same requests again (result cache',
+      'hits); **tweaked**: every range one day earlier and one leaf replaced (chunks the change does not touch are',
+      'reused). Cache hits / misses: `swell_query_result_cache_hits_total` / `_misses_total` over the span\'s phase',
+      '(exact and estimate together).', '');
+    if (audCfg?.config_note) p(`Config: ${audCfg.config_note}; "chunk60": \`[query] audience_chunk_days = 60\` (the default), "nochunk": ` +
+      (audCfg.nochunk_days === 0 ? '`audience_chunk_days = 0` (leaves not split).' : `chunks of ${n(audCfg.nochunk_days)} days (one chunk over the whole data).`), '');
+    if (audLongSet) p(`Long data set: ${n(audLongSet.events)} events, ${n(audLongSet.users)} users, ${n(audLongSet.days)} days from ${audLongSet.start}` +
+      (audLongImp ? `; \`swell import --seal\` ${n(audLongImp.wall_s, 1)} s, peak RSS ${mib(audLongImp.max_rss_kib)}.` : '.'), '');
+    const rows2 = [];
+    for (const L of audLat) {
+      const nyi = String(L.estimate).startsWith(NYI);
+      for (const r of [...L.results].sort((a, b) => a.span - b.span || b.mode.localeCompare(a.mode) ||
+        ['cold', 'repeated', 'tweaked'].indexOf(a.phase) - ['cold', 'repeated', 'tweaked'].indexOf(b.phase))) {
+        const c = L.cache?.[`${r.span}|${r.phase}`];
+        rows2.push([L.label, `${n(r.span)} d`, r.mode, r.phase, n(r.n), ms(r.p50_ms), ms(r.p99_ms),
+          Object.entries(r.by_depth).map(([d, v]) => `${d}: ${ms(v.p50_ms)}`).join(', '),
+          c ? `${n(c.hits)} / ${n(c.misses)}` : '—']);
+      }
+      if (nyi) rows2.push([L.label, '', 'estimate', NYI, '', '', '', '', '']);
+    }
+    table(['data', 'span', 'mode', 'phase', 'requests', 'p50', 'p99', 'p50 by depth', 'cache hits / misses'], rows2);
+    // The speed-up of reuse: cold vs tweaked p50, chunked vs not.
+    const get = (label, span, mode, phase) => audLat.find((L) => L.label === label)?.results.find((r) => r.span === span && r.mode === mode && r.phase === phase);
+    const reuse = [];
+    for (const L of audLat)
+      for (const span of L.spans)
+        for (const mode of ['exact', 'estimate']) {
+          const cold = get(L.label, span, mode, 'cold'), rep = get(L.label, span, mode, 'repeated'), tw = get(L.label, span, mode, 'tweaked');
+          if (!cold) continue;
+          reuse.push([L.label, `${n(span)} d`, mode, ms(cold.p50_ms), rep ? `${ms(rep.p50_ms)} (${n(cold.p50_ms / rep.p50_ms, 1)}x)` : '—',
+            tw ? `${ms(tw.p50_ms)} (${n(cold.p50_ms / tw.p50_ms, 1)}x)` : '—']);
+        }
+    if (reuse.length) {
+      p('Speed-up from reuse (p50; cold / phase):', '');
+      table(['data', 'span', 'mode', 'cold', 'repeated', 'tweaked'], reuse);
+    }
+    // The chunking effect: the same long-data requests with chunks of 60 days and unsplit.
+    const c60 = audLat.find((L) => L.label === 'long-chunk60'), c0 = audLat.find((L) => L.label === 'long-nochunk');
+    if (c60 && c0) {
+      const chunkRows = [];
+      for (const span of c60.spans)
+        for (const mode of ['exact', 'estimate'])
+          for (const phase of ['cold', 'tweaked']) {
+            const a = get('long-chunk60', span, mode, phase), b = get('long-nochunk', span, mode, phase);
+            if (!a || !b) continue;
+            const ca = c60.cache?.[`${span}|${phase}`], cb = c0.cache?.[`${span}|${phase}`];
+            chunkRows.push([`${n(span)} d`, mode, phase, `${ms(a.p50_ms)} / ${ms(a.p99_ms)}`, `${ms(b.p50_ms)} / ${ms(b.p99_ms)}`,
+              n(b.p50_ms / a.p50_ms, 2), ca && cb ? `${n(ca.hits)}/${n(ca.misses)} vs ${n(cb.hits)}/${n(cb.misses)}` : '—']);
+          }
+      p('Chunking effect on the long data set (p50 / p99; ratio > 1: chunks of 60 days faster):', '');
+      table(['span', 'mode', 'phase', 'chunks of 60 days', 'not split', 'unsplit / chunked p50', 'cache hits/misses (chunked vs not)'], chunkRows);
+    }
+  }
+  const audMem = [['main data (latency + accuracy)', R('serve-audience-main.json')],
+    ['long data, chunks of 60 days', R('serve-audience-long-chunk60.json')], ['long data, no chunking', R('serve-audience-long-nochunk.json')],
+    ['long data, default config', R('serve-audience-long-default.json')]]
+    .filter(([, v]) => v);
+  if (audMem.length) {
+    p('Peak RSS of `swell serve` during the audience runs (start, log replay and all requests):', '');
+    table(['server', 'peak RSS'], audMem.map(([l, v]) => [l, mib(v.max_rss_kib)]));
+  }
+}
+
 // ---- storage ----
 p('## Bytes per event', '');
 const perRow = (b, count) => (b ? `${bytes(b)} (${n(b / count, 1)} B/event)` : '—');
@@ -307,8 +415,8 @@ if (nyiKinds.length)
   p(`- ${nyiKinds.join(', ')} in Swell: the endpoint answered 404 (not there yet) in this run; DuckDB\'s time`,
     '  for the same question is measured (above) and `bench/queries.mjs` holds the request and the SQL, so',
     '  the next run times and checks it.');
-p('- Audience estimate mode (theta sketches) and audiences over 180/730 days: the audience above is exact mode.',
-  '- Funnel orders `exact` and `any`, exclusions, hold_constant; retention brackets, rolling days and time zones',
+if (!audAcc && !audLat.length) p('- Audience estimate mode (theta sketches) and audiences over 180/730 days: the audience above is exact mode (`bench/run.sh --audience` measures them).');
+p('- Funnel orders `exact` and `any`, exclusions, hold_constant; retention brackets, rolling days and time zones',
   '  other than UTC: not in the catalog (the oracle tests cover their semantics on small data).', '');
 // The Parquet reader/writer throughput benchmark (bench/parquet/run.mjs)
 // keeps its own results; they are carried into this report one heading level down.

@@ -20,6 +20,14 @@
 #   --micro / --no-micro     build and run the Google Benchmark micro-benchmarks (default: on,
 #                            off with --quick)
 #   --skip-http              skip the HTTP ingest and freshness part
+#   --audience / --no-audience   the audience step (bench/audience.mjs: estimate vs exact accuracy,
+#                            cold/repeated/tweaked latency over 30/180/730 days, chunking on/off);
+#                            default on, off with --quick (--quick --audience: a tiny one)
+#   --audience-trees N       random audiences for the accuracy part (default 500; 30 with --quick)
+#   --audience-check N       of which N also counted by DuckDB (default 30; 3 with --quick)
+#   --audience-long-events N events of the long data set for the 180/730-day latencies (default
+#                            7300000, 0: skip it); --audience-long-days N (default 730)
+#   --audience-reps N        repetitions of the repeated (cache hit) latency pass (default 5)
 # Environment: SWELL_BENCH_NOTE (a sentence printed at the top of the report),
 #   SWELL_BENCH_DATA (data cache, default build-bench/bench-data),
 #   SWELL_BENCH_BUILD (build directory, default build-bench), SWELL_JOBS.
@@ -30,6 +38,8 @@ DATA_CACHE=${SWELL_BENCH_DATA:-$BUILD/bench-data}
 WORK=$BUILD/bench-work
 EVENTS=10000000 USERS="" DAYS=30 SEED=1 START=2026-10-01
 REPS=20 HTTP_SECONDS=20 CONNECTIONS=32 PROBES=20 QUICK=0 PROFILE=1 HTTP=1
+AUDIENCE="" AUD_TREES="" AUD_CHECK="" AUD_LONG_EVENTS="" AUD_LONG_DAYS=730 AUD_REPS=5 AUD_PER_DEPTH=3
+AUD_NOCHUNK_DAYS=0  # 0: leaves are not split into chunks
 REPORT="" SWELL="" MICRO="" COMMAND=$(echo "bench/run.sh $*" | sed "s/ *$//")
 
 while (($#)); do
@@ -49,13 +59,25 @@ while (($#)); do
     --micro) MICRO=1 ;;
     --no-micro) MICRO=0 ;;
     --skip-http) HTTP=0 ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    --audience) AUDIENCE=1 ;;
+    --no-audience) AUDIENCE=0 ;;
+    --audience-trees) AUD_TREES=$2; shift ;;
+    --audience-check) AUD_CHECK=$2; shift ;;
+    --audience-long-events) AUD_LONG_EVENTS=$2; shift ;;
+    --audience-long-days) AUD_LONG_DAYS=$2; shift ;;
+    --audience-reps) AUD_REPS=$2; shift ;;
+    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
 USERS=${USERS:-$((EVENTS / 10 > 0 ? EVENTS / 10 : 1))}
 MICRO=${MICRO:-$((1 - QUICK))}
+AUDIENCE=${AUDIENCE:-$((1 - QUICK))}
+if ((QUICK)); then
+  AUD_TREES=${AUD_TREES:-30} AUD_CHECK=${AUD_CHECK:-3} AUD_LONG_EVENTS=${AUD_LONG_EVENTS:-0} AUD_REPS=1 AUD_PER_DEPTH=1
+fi
+AUD_TREES=${AUD_TREES:-500} AUD_CHECK=${AUD_CHECK:-30} AUD_LONG_EVENTS=${AUD_LONG_EVENTS:-7300000}
 if [ -z "$REPORT" ]; then
   if ((QUICK)); then REPORT=$WORK/benchmarks-quick.md; else REPORT=$ROOT/docs/benchmarks.md; fi
 fi
@@ -103,13 +125,15 @@ APP=bench
 INGEST_KEY=bench-ingest-key-0123456789
 READ_KEY=bench-read-key-0123456789ab
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
-write_config() {  # write_config FILE PORT
+write_config() {  # write_config FILE PORT [EXTRA_TOML]
   cat >"$1" <<EOF
 [server]
 listen = "127.0.0.1:$2"
 
 [limits]
 memory_limit = "${SWELL_BENCH_MEMORY_LIMIT:-16GiB}"
+
+${3:-}
 
 [[app]]
 id = "$APP"
@@ -131,11 +155,11 @@ stop_serve() {  # records the server's peak RSS into $1 (JSON), then stops it
 }
 trap 'stop_serve' EXIT
 
-start_serve() {  # start_serve DATA_DIR RESULT_JSON: starts swell serve, waits for /healthz
+start_serve() {  # start_serve DATA_DIR RESULT_JSON [EXTRA_TOML]: starts swell serve, waits for /healthz
   local data=$1 out=$2 port cfg t0 t1
   port=$(free_port)
   cfg=$WORK/$(basename "$data").toml
-  write_config "$cfg" "$port"
+  write_config "$cfg" "$port" "${3:-}"
   URL=http://127.0.0.1:$port
   t0=$(date +%s.%N)
   "$SWELL" serve --data "$data" --listen "127.0.0.1:$port" --config "$cfg" >"$WORK/$(basename "$data").serve.log" 2>&1 &
@@ -234,6 +258,97 @@ if ((HTTP)); then
   stop_serve "$RESULTS/serve-http.json"
 fi
 
+# --- audiences: estimate vs exact, latency cold / repeated / tweaked ----------------
+# bench/audience.mjs against a freshly started server (an empty result cache):
+# on the main data the latency over its whole period, then the accuracy of
+# estimate mode (checked against DuckDB's Parquet from compare.mjs); then a
+# long data set (--audience-long-days, default 730) for leaves over 30, 180
+# and 730 days, once with result-cache chunks of 60 days and once with
+# `audience_chunk_days = 0` (leaves not split). The [query] keys are only
+# written when this swell knows them.
+query_config_ok() {  # query_config_ok EXTRA_TOML: does this swell accept these config keys?
+  local cfg=$WORK/probe.toml d=$WORK/probe-data rc
+  write_config "$cfg" 0 "$1"
+  rm -rf "$d"; : >"$WORK/probe.ndjson"
+  set +e
+  "$SWELL" import --data "$d" --app "$APP" --config "$cfg" --no-progress "$WORK/probe.ndjson" >/dev/null 2>&1
+  rc=$?
+  set -e
+  rm -rf "$d" "$WORK/probe.ndjson" "$cfg"
+  return $rc
+}
+if ((AUDIENCE)); then
+  AUD_CHUNK="[query]
+audience_chunk_days = 60"
+  AUD_NOCHUNK="[query]
+audience_chunk_days = $AUD_NOCHUNK_DAYS"
+  if query_config_ok "$AUD_CHUNK"; then
+    AUD_CONFIG_NOTE="audience_chunk_days set per run"
+    query_config_ok "$AUD_NOCHUNK" || { log "audience_chunk_days = $AUD_NOCHUNK_DAYS refused: the unchunked run is skipped"; AUD_NOCHUNK=""; }
+  else
+    log "this swell has no [query] audience_chunk_days: audience runs use its defaults"
+    AUD_CHUNK="" AUD_NOCHUNK="" AUD_CONFIG_NOTE="no [query] audience_chunk_days in this build: defaults only"
+  fi
+  echo "{\"config_note\": \"$AUD_CONFIG_NOTE\", \"nochunk_days\": $AUD_NOCHUNK_DAYS}" >"$RESULTS/audience-config.json"
+  PARQUET=$WORK/duckdb/events.parquet
+  [ -s "$PARQUET" ] || { log "no DuckDB Parquet (the comparison failed?): audiences are not checked against DuckDB"; PARQUET=""; }
+  start_serve "$DATA" "$RESULTS/audience-ready.json" "$AUD_CHUNK"
+  log "audiences: latency on the main data ($DAYS days)"
+  node "$ROOT/bench/audience.mjs" latency --swell "$URL" --read-key "$READ_KEY" --to "$END" --spans "$DAYS" \
+    --per-depth "$AUD_PER_DEPTH" --reps "$AUD_REPS" --label main --pid "$SERVE_PID" \
+    --out "$RESULTS/audience-latency-main.json" || { log "audience latency failed"; AUDIENCE_FAILED=1; }
+  log "audiences: accuracy, $AUD_TREES audiences ($AUD_CHECK checked by DuckDB)"
+  set +e
+  node "$ROOT/bench/audience.mjs" accuracy --swell "$URL" --read-key "$READ_KEY" --from "$START" --to "$END" \
+    --trees "$AUD_TREES" --check "$AUD_CHECK" ${PARQUET:+--parquet "$PARQUET"} --pid "$SERVE_PID" \
+    --out "$RESULTS/audience-accuracy.json"
+  rc=$?
+  set -e
+  if ((rc == 3)); then AUDIENCE_DISAGREE=1; elif ((rc != 0)); then log "audience accuracy failed"; AUDIENCE_FAILED=1; fi
+  stop_serve "$RESULTS/serve-audience-main.json"
+
+  if ((AUD_LONG_EVENTS > 0)); then
+    LONG_START=$(date -u -d "$END - $((AUD_LONG_DAYS - 1)) days" +%F)
+    LONG_NAME=events-e$AUD_LONG_EVENTS-u$((AUD_LONG_EVENTS / 10))-d$AUD_LONG_DAYS-s$SEED-$LONG_START
+    LONG_NDJSON=$DATA_CACHE/$LONG_NAME.ndjson
+    if [ ! -s "$LONG_NDJSON" ] || [ "$ROOT/bench/gen/generate.cc" -nt "$LONG_NDJSON" ]; then
+      log "generating $LONG_NDJSON"
+      "$GEN" --events "$AUD_LONG_EVENTS" --users "$((AUD_LONG_EVENTS / 10))" --days "$AUD_LONG_DAYS" --seed "$SEED" \
+        --start "$LONG_START" --out "$LONG_NDJSON.tmp" --meta "$LONG_NDJSON.meta.json"
+      mv "$LONG_NDJSON.tmp" "$LONG_NDJSON"
+    fi
+    cp "$LONG_NDJSON.meta.json" "$RESULTS/audience-long-dataset.json"
+    LDATA=$WORK/swell-long
+    rm -rf "$LDATA"
+    log "swell import --seal of the long data set ($AUD_LONG_EVENTS events, $AUD_LONG_DAYS days)"
+    set +e
+    "$TIMEIT" -o "$RESULTS/audience-long-import.json" -- "$SWELL" import --data "$LDATA" --app "$APP" \
+      --config "$IMPORT_CFG" --no-progress --seal "$LONG_NDJSON" >"$WORK/import-long.log" 2>&1
+    rc=$?
+    set -e
+    if ((rc != 0)); then
+      log "import of the long data set failed (see $WORK/import-long.log)"; AUDIENCE_FAILED=1
+    else
+      variants="chunk60 nochunk"
+      [ -n "$AUD_CHUNK" ] || variants=default  # a build without the [query] keys
+      for variant in $variants; do
+        extra=$AUD_CHUNK
+        if [ "$variant" = nochunk ]; then
+          [ -n "$AUD_NOCHUNK" ] || continue
+          extra=$AUD_NOCHUNK
+        fi
+        start_serve "$LDATA" "$RESULTS/audience-long-ready-$variant.json" "$extra"
+        log "audiences: latency on the long data set ($variant)"
+        node "$ROOT/bench/audience.mjs" latency --swell "$URL" --read-key "$READ_KEY" --to "$END" \
+          --spans "30,180,$AUD_LONG_DAYS" --per-depth "$AUD_PER_DEPTH" --reps "$AUD_REPS" --label "long-$variant" \
+          --pid "$SERVE_PID" --out "$RESULTS/audience-latency-long-$variant.json" || {
+          log "audience latency ($variant) failed"; AUDIENCE_FAILED=1; }
+        stop_serve "$RESULTS/serve-audience-long-$variant.json"
+      done
+    fi
+  fi
+fi
+
 # --- micro-benchmarks -------------------------------------------------------------
 if ((MICRO)); then
   if grep -q '^ *add_subdirectory(bench)' "$ROOT/CMakeLists.txt"; then
@@ -268,6 +383,14 @@ node "$ROOT/bench/report.mjs" --results "$RESULTS" --out "$REPORT" ${SWELL_BENCH
 log "report: $REPORT"
 if [ -n "${COMPARE_FAILED:-}" ]; then
   echo "run.sh: the query comparison failed" >&2
+  exit 1
+fi
+if [ -n "${AUDIENCE_DISAGREE:-}" ]; then
+  echo "run.sh: !!! Swell's exact audience and DuckDB DISAGREE: see $REPORT" >&2
+  exit 3
+fi
+if [ -n "${AUDIENCE_FAILED:-}" ]; then
+  echo "run.sh: the audience step failed (see above)" >&2
   exit 1
 fi
 if grep -q '"equal": false' "$RESULTS/compare.json"; then

@@ -33,6 +33,8 @@ Status OpenEngine(const std::string& data_dir, const config::Config& config, Ope
   options.raw_tier = config.lake.raw_tier;
   options.seal_parallel = config.lake.seal_parallel;
   options.lake_cache_bytes = config.lake.cache_bytes;
+  options.query.result_cache_bytes = config.query.result_cache_bytes;
+  options.query.audience_chunk_days = config.query.audience_chunk_days;
   if (options.lake_cache_bytes == 0) {
     // Sealed days are read far more often than they change: give them a
     // quarter of the machine.

@@ -136,6 +136,14 @@ int RunDemo(const DemoArgs& args) {
       "  curl -s %s/api/v1/retention -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d "
       "'{\"start\":{\"event\":\"sign_up\"},\"return\":{\"event\":\"app_open\"},\"periods\":7,%s}'\n",
       base.c_str(), keys.read_key.c_str(), range.c_str());
+  // Carted but did not buy: exact, then estimated from theta sketches.
+  for (const char* mode : {"exact", "estimate"}) {
+    std::printf(
+        "  curl -s %s/api/v1/audience -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d "
+        "'{\"mode\":\"%s\",\"tree\":{\"op\":\"and\",\"children\":[{\"event\":\"add_to_cart\",%s},"
+        "{\"op\":\"not\",\"children\":[{\"event\":\"purchase\",%s}]}]}}'\n",
+        base.c_str(), keys.read_key.c_str(), mode, range.c_str(), range.c_str());
+  }
   std::printf("  swell query events --data %s --app %s   (with the server stopped)\n", args.data_dir.c_str(),
               app.c_str());
   std::fflush(stdout);

@@ -135,21 +135,36 @@ const AppConfig* Config::FindApp(std::string_view id) const {
   return nullptr;
 }
 
-Status ValidateAppId(std::string_view id) {
-  if (id.empty()) return Status::InvalidArgument("app id is empty");
+const PortfolioConfig* Config::FindPortfolio(std::string_view id) const {
+  for (const PortfolioConfig& portfolio : portfolios) {
+    if (portfolio.id == id) return &portfolio;
+  }
+  return nullptr;
+}
+
+namespace {
+
+// The rules of an app id (also a portfolio's id); kind names it in messages.
+Status ValidateId(std::string_view kind, std::string_view id) {
+  std::string what(kind);
+  if (id.empty()) return Status::InvalidArgument(what + " is empty");
   if (id.size() > kMaxAppIdLength) {
-    return Status::InvalidArgument("app id " + Quoted(id) + " is longer than " + std::to_string(kMaxAppIdLength) +
+    return Status::InvalidArgument(what + " " + Quoted(id) + " is longer than " + std::to_string(kMaxAppIdLength) +
                                    " characters");
   }
   for (char c : id) {
     if (!IsAppIdChar(c)) {
-      return Status::InvalidArgument("app id " + Quoted(id) +
+      return Status::InvalidArgument(what + " " + Quoted(id) +
                                      " may only contain letters, digits, '_' and '-' (no dots, slashes or "
                                      "other path-like characters)");
     }
   }
   return Status::OK();
 }
+
+}  // namespace
+
+Status ValidateAppId(std::string_view id) { return ValidateId("app id", id); }
 
 Status ValidateKey(std::string_view key) {
   if (key.size() < kMinKeyLength) {
@@ -186,6 +201,35 @@ Status ValidateConfig(const Config& config) {
       }
     }
   }
+  std::set<std::string> portfolio_ids;
+  for (size_t i = 0; i < config.portfolios.size(); ++i) {
+    const PortfolioConfig& portfolio = config.portfolios[i];
+    std::string name = "portfolio #" + std::to_string(i + 1) + " " + Quoted(portfolio.id);
+    Status st = ValidateId("portfolio id", portfolio.id);
+    if (!st.ok()) return Status::InvalidArgument(name + ": " + st.message());
+    if (!portfolio_ids.insert(portfolio.id).second) {
+      return Status::InvalidArgument(name + ": duplicate portfolio id");
+    }
+    if (portfolio.apps.empty()) {
+      return Status::InvalidArgument(name + ": apps is empty: list the ids of one or more [[app]] tables");
+    }
+    std::set<std::string_view> listed;
+    for (const std::string& app : portfolio.apps) {
+      if (!ids.contains(app)) {
+        return Status::InvalidArgument(name + ": apps: " + Quoted(app) + " is not an app of this config ([[app]] id)");
+      }
+      if (!listed.insert(app).second) {
+        return Status::InvalidArgument(name + ": apps: " + Quoted(app) + " is listed twice");
+      }
+    }
+    st = ValidateKey(portfolio.read_key);
+    if (!st.ok()) return Status::InvalidArgument(name + ": read_key " + st.message());
+    if (!keys.insert(portfolio.read_key).second) {
+      return Status::InvalidArgument(name +
+                                     ": read_key is already used by another key; every ingest and read key (of apps "
+                                     "and portfolios) must be unique");
+    }
+  }
   const LimitsConfig& l = config.limits;
   if (l.max_body_bytes == 0 || l.max_batch_body_bytes == 0 || l.max_events_per_request == 0 ||
       l.max_events_per_batch_request == 0 || l.memory_limit_bytes == 0) {
@@ -207,7 +251,7 @@ Status ParseConfig(std::string_view toml_text, std::string_view origin, Config* 
     return Status::InvalidArgument(Where(origin, e.source()) + ": " + std::string(e.description()));
   }
   Config c;
-  SWELL_RETURN_IF_ERROR(CheckKnownKeys(root, {"app", "server", "limits", "lake"}, origin));
+  SWELL_RETURN_IF_ERROR(CheckKnownKeys(root, {"app", "portfolio", "server", "limits", "lake", "query"}, origin));
 
   if (const toml::node* server = root.get("server")) {
     const toml::table* t = server->as_table();
@@ -271,6 +315,17 @@ Status ParseConfig(std::string_view toml_text, std::string_view origin, Config* 
     SWELL_RETURN_IF_ERROR(GetInt(*t, "max_event_age_days", where, 0, 100 * 366, &c.lake.max_event_age_days));
   }
 
+  if (const toml::node* query = root.get("query")) {
+    const toml::table* t = query->as_table();
+    std::string where = Where(origin, query->source()) + ": [query]";
+    if (t == nullptr) return Status::InvalidArgument(std::string(origin) + ": query must be a table");
+    SWELL_RETURN_IF_ERROR(CheckKnownKeys(*t, {"result_cache", "audience_chunk_days"}, where));
+    SWELL_RETURN_IF_ERROR(GetBytes(*t, "result_cache", where, &c.query.result_cache_bytes));
+    int64_t v = c.query.audience_chunk_days;
+    SWELL_RETURN_IF_ERROR(GetInt(*t, "audience_chunk_days", where, 0, 100 * 366, &v));
+    c.query.audience_chunk_days = static_cast<int>(v);
+  }
+
   if (const toml::node* apps = root.get("app")) {
     const toml::array* arr = apps->as_array();
     if (arr == nullptr || !arr->is_array_of_tables()) {
@@ -287,6 +342,35 @@ Status ParseConfig(std::string_view toml_text, std::string_view origin, Config* 
       SWELL_RETURN_IF_ERROR(GetString(t, "ingest_key", where, &app.ingest_key, true));
       SWELL_RETURN_IF_ERROR(GetString(t, "read_key", where, &app.read_key, true));
       c.apps.push_back(std::move(app));
+    }
+  }
+
+  if (const toml::node* portfolios = root.get("portfolio")) {
+    const toml::array* arr = portfolios->as_array();
+    if (arr == nullptr || !arr->is_array_of_tables()) {
+      return Status::InvalidArgument(Where(origin, portfolios->source()) +
+                                     ": portfolio must be an array of tables: write each portfolio as [[portfolio]]");
+    }
+    for (const toml::node& node : *arr) {
+      const toml::table& t = *node.as_table();
+      std::string where = Where(origin, node.source()) + ": [[portfolio]]";
+      SWELL_RETURN_IF_ERROR(CheckKnownKeys(t, {"id", "apps", "read_key"}, where));
+      PortfolioConfig portfolio;
+      SWELL_RETURN_IF_ERROR(GetString(t, "id", where, &portfolio.id, true));
+      where += " " + Quoted(portfolio.id);
+      const toml::node* apps = t.get("apps");
+      if (apps == nullptr) return Status::InvalidArgument(where + ": missing apps");
+      const toml::array* list = apps->as_array();
+      if (list == nullptr) {
+        return Status::InvalidArgument(where + ": apps must be an array of app ids, e.g. [\"web\", \"ios\"]");
+      }
+      for (const toml::node& app : *list) {
+        auto v = app.value<std::string>();
+        if (!app.is_string() || !v) return Status::InvalidArgument(where + ": apps must hold only strings (app ids)");
+        portfolio.apps.push_back(*v);
+      }
+      SWELL_RETURN_IF_ERROR(GetString(t, "read_key", where, &portfolio.read_key, true));
+      c.portfolios.push_back(std::move(portfolio));
     }
   }
 

@@ -1,5 +1,6 @@
 // Server configuration: the apps Swell accepts events for (each with an ingest
-// key and a read key) and the server's limits. Read from a TOML file
+// key and a read key), the portfolios (a read key for audiences across
+// several apps) and the server's limits. Read from a TOML file
 // (docs/operations.md, "Configuration file"), or made up of the one `default`
 // app whose keys live in the data directory (key_store.h).
 #pragma once
@@ -17,6 +18,15 @@ struct AppConfig {
   std::string id;          // 1-64 chars of [A-Za-z0-9_-]; names a folder under DATA/
   std::string ingest_key;  // the Amplitude api_key: write only
   std::string read_key;    // Authorization: Bearer <read_key>: read only, this app only
+};
+
+// A portfolio: one read key for audiences across several apps (Amplitude's
+// cross-project portfolios). It has no ingest key and reads nothing but
+// POST /api/v1/audience (docs/api.md "Portfolios").
+struct PortfolioConfig {
+  std::string id;                 // the rules of an app id; unique among portfolios
+  std::vector<std::string> apps;  // 1+ ids of configured apps, no repeats
+  std::string read_key;           // Authorization: Bearer <read_key>; distinct from every other key
 };
 
 struct ServerConfig {
@@ -48,14 +58,24 @@ struct LakeConfig {
   int64_t max_event_age_days = 0;
 };
 
+// Queries: what audiences reuse (docs/queries.md "How an audience is planned").
+struct QueryConfig {
+  uint64_t result_cache_bytes = 256ull << 20;  // audience chunk results kept; 0: none
+  int audience_chunk_days = 60;                // UTC days per chunk; 0: leaves are not split
+};
+
 struct Config {
   ServerConfig server;
   LimitsConfig limits;
   LakeConfig lake;
+  QueryConfig query;
   std::vector<AppConfig> apps;
+  std::vector<PortfolioConfig> portfolios;
 
   // The app with this id, or nullptr.
   const AppConfig* FindApp(std::string_view id) const;
+  // The portfolio with this id, or nullptr.
+  const PortfolioConfig* FindPortfolio(std::string_view id) const;
 };
 
 inline constexpr size_t kMaxAppIdLength = 64;
@@ -68,9 +88,10 @@ Status ValidateAppId(std::string_view id);
 // OK when key is a usable key: 16-256 characters of [A-Za-z0-9._~+/=-] (it is
 // sent in headers and JSON, so no spaces or quotes).
 Status ValidateKey(std::string_view key);
-// Checks every rule across apps: at least one app, valid and unique ids,
-// valid keys, every key (ingest and read, across all apps) distinct, and
-// sane limits. Error messages name the app.
+// Checks every rule across apps and portfolios: at least one app, valid and
+// unique ids, valid keys, every key (ingest and read, across all apps and
+// portfolios) distinct, every portfolio listing 1+ configured apps without
+// repeats, and sane limits. Error messages name the app or portfolio.
 Status ValidateConfig(const Config& config);
 
 // Parses TOML text. Unknown tables and keys are errors (a typo must not

@@ -96,6 +96,20 @@ TEST(ConfigTest, ParsesLake) {
             std::string::npos);
 }
 
+TEST(ConfigTest, ParsesQuery) {
+  Config c;
+  ASSERT_TRUE(Parse(kTwoApps, &c).ok());
+  EXPECT_EQ(c.query.result_cache_bytes, 256ull << 20);
+  EXPECT_EQ(c.query.audience_chunk_days, 60);
+  Status st = Parse(std::string(kTwoApps) + "[query]\nresult_cache = \"16MiB\"\naudience_chunk_days = 0\n", &c);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(c.query.result_cache_bytes, 16ull << 20);
+  EXPECT_EQ(c.query.audience_chunk_days, 0);
+  EXPECT_NE(Error(std::string(kTwoApps) + "[query]\naudience_chunk_days = -1\n").find("audience_chunk_days"),
+            std::string::npos);
+  EXPECT_NE(Error(std::string(kTwoApps) + "[query]\ncache = 1\n").find("unknown key"), std::string::npos);
+}
+
 TEST(ConfigTest, RefusesNoApps) {
   EXPECT_NE(Error("").find("no apps"), std::string::npos);
   EXPECT_NE(Error("[server]\nlisten = \"127.0.0.1:1\"\n").find("no apps"), std::string::npos);
@@ -193,6 +207,96 @@ TEST(ConfigTest, RefusesBadListenAndSizes) {
   EXPECT_NE(Error(std::string(kTwoApps) + "[limits]\nmemory_limit = \"12 parsecs\"\n").find("unknown unit"),
             std::string::npos);
   EXPECT_NE(Error(std::string(kTwoApps) + "[limits]\nmax_body_bytes = 0\n").find("positive"), std::string::npos);
+}
+
+std::string Portfolio(const std::string& id, const std::string& apps, const std::string& read) {
+  return "[[portfolio]]\nid = \"" + id + "\"\napps = " + apps + "\nread_key = \"" + read + "\"\n";
+}
+
+TEST(ConfigTest, ParsesPortfolios) {
+  Config c;
+  std::string text = std::string(kTwoApps) + Portfolio("games", R"(["web", "ios_app-2"])", "games-read-0123456789") +
+                     Portfolio("solo", R"(["web"])", "solo-read-01234567890");
+  Status st = Parse(text, &c);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  ASSERT_EQ(c.portfolios.size(), 2u);
+  EXPECT_EQ(c.portfolios[0].id, "games");
+  EXPECT_EQ(c.portfolios[0].apps, (std::vector<std::string>{"web", "ios_app-2"}));
+  EXPECT_EQ(c.portfolios[0].read_key, "games-read-0123456789");
+  EXPECT_EQ(c.portfolios[1].apps, std::vector<std::string>{"web"});
+  EXPECT_EQ(c.FindPortfolio("solo"), &c.portfolios[1]);
+  EXPECT_EQ(c.FindPortfolio("web"), nullptr);
+  EXPECT_EQ(c.apps.size(), 2u);
+  // A portfolio may come before the apps it lists, and share an id with an app.
+  ASSERT_TRUE(Parse(Portfolio("web", R"(["web"])", "games-read-0123456789") + kTwoApps, &c).ok());
+  EXPECT_EQ(c.portfolios[0].id, "web");
+  // No portfolios: none.
+  ASSERT_TRUE(Parse(kTwoApps, &c).ok());
+  EXPECT_TRUE(c.portfolios.empty());
+}
+
+TEST(ConfigTest, RefusesBadPortfolios) {
+  const std::string apps = kTwoApps;
+  // Ids: the rules of an app id, unique among portfolios.
+  std::string msg = Error(apps + Portfolio("../x", R"(["web"])", "games-read-0123456789"));
+  EXPECT_NE(msg.find("portfolio #1 \"../x\": portfolio id \"../x\" may only contain letters"), std::string::npos)
+      << msg;
+  msg = Error(apps + Portfolio("", R"(["web"])", "games-read-0123456789"));
+  EXPECT_NE(msg.find("portfolio #1 \"\": portfolio id is empty"), std::string::npos) << msg;
+  msg = Error(apps + Portfolio(std::string(65, 'p'), R"(["web"])", "games-read-0123456789"));
+  EXPECT_NE(msg.find("longer than 64"), std::string::npos) << msg;
+  msg = Error(apps + Portfolio("games", R"(["web"])", "games-read-0123456789") +
+              Portfolio("games", R"(["ios_app-2"])", "games-read-9876543210"));
+  EXPECT_NE(msg.find("portfolio #2 \"games\": duplicate portfolio id"), std::string::npos) << msg;
+  // Apps: 1+, configured, no repeats.
+  msg = Error(apps + Portfolio("games", "[]", "games-read-0123456789"));
+  EXPECT_NE(msg.find("portfolio #1 \"games\": apps is empty"), std::string::npos) << msg;
+  msg = Error(apps + Portfolio("games", R"(["web", "android"])", "games-read-0123456789"));
+  EXPECT_NE(msg.find("portfolio #1 \"games\": apps: \"android\" is not an app"), std::string::npos) << msg;
+  msg = Error(apps + Portfolio("games", R"(["web", "ios_app-2", "web"])", "games-read-0123456789"));
+  EXPECT_NE(msg.find("portfolio #1 \"games\": apps: \"web\" is listed twice"), std::string::npos) << msg;
+  // Keys: the key rules, distinct from every app key and every other portfolio key.
+  msg = Error(apps + Portfolio("games", R"(["web"])", "short"));
+  EXPECT_NE(msg.find("portfolio #1 \"games\": read_key is shorter than 16"), std::string::npos) << msg;
+  msg = Error(apps + Portfolio("games", R"(["web"])", "has spaces in the key"));
+  EXPECT_NE(msg.find("read_key may only contain"), std::string::npos) << msg;
+  for (const char* taken : {"web-read-0123456789ab", "web-ingest-0123456789", "ios-ingest-0123456789"}) {
+    msg = Error(apps + Portfolio("games", R"(["web"])", taken));
+    EXPECT_NE(msg.find("portfolio #1 \"games\": read_key is already used"), std::string::npos) << taken << msg;
+  }
+  msg = Error(apps + Portfolio("a", R"(["web"])", "games-read-0123456789") +
+              Portfolio("b", R"(["ios_app-2"])", "games-read-0123456789"));
+  EXPECT_NE(msg.find("portfolio #2 \"b\": read_key is already used"), std::string::npos) << msg;
+  // A portfolio needs apps: a config of portfolios alone is refused.
+  EXPECT_NE(Error(Portfolio("games", R"(["web"])", "games-read-0123456789")).find("no apps"), std::string::npos);
+}
+
+TEST(ConfigTest, RefusesMalformedPortfolios) {
+  const std::string apps = kTwoApps;
+  // Missing fields, wrong types, unknown keys (as for apps).
+  std::string msg = Error(apps + "[[portfolio]]\napps = [\"web\"]\nread_key = \"games-read-0123456789\"\n");
+  EXPECT_NE(msg.find("[[portfolio]]: missing id"), std::string::npos) << msg;
+  msg = Error(apps + "[[portfolio]]\nid = \"games\"\nread_key = \"games-read-0123456789\"\n");
+  EXPECT_NE(msg.find("[[portfolio]] \"games\": missing apps"), std::string::npos) << msg;
+  msg = Error(apps + "[[portfolio]]\nid = \"games\"\napps = [\"web\"]\n");
+  EXPECT_NE(msg.find("[[portfolio]] \"games\": missing read_key"), std::string::npos) << msg;
+  msg = Error(apps + Portfolio("games", "\"web\"", "games-read-0123456789"));
+  EXPECT_NE(msg.find("apps must be an array"), std::string::npos) << msg;
+  msg = Error(apps + Portfolio("games", "[\"web\", 2]", "games-read-0123456789"));
+  EXPECT_NE(msg.find("apps must hold only strings"), std::string::npos) << msg;
+  msg = Error(apps + Portfolio("games", "[[\"web\"]]", "games-read-0123456789"));
+  EXPECT_NE(msg.find("apps must hold only strings"), std::string::npos) << msg;
+  msg = Error(apps + "[[portfolio]]\nid = 7\napps = [\"web\"]\nread_key = \"games-read-0123456789\"\n");
+  EXPECT_NE(msg.find("id must be a string"), std::string::npos) << msg;
+  msg = Error(apps + Portfolio("games", R"(["web"])", "games-read-0123456789") + "ingest_key = \"x\"\n");
+  EXPECT_NE(msg.find("[[portfolio]]: unknown key \"ingest_key\" (known: id, apps, read_key)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("test.toml:"), std::string::npos) << msg;
+  msg = Error("portfolio = \"games\"\n" + apps);
+  EXPECT_NE(msg.find("write each portfolio as [[portfolio]]"), std::string::npos) << msg;
+  msg = Error(apps + "[portfolio]\nid = \"games\"\n");
+  EXPECT_NE(msg.find("[[portfolio]]"), std::string::npos) << msg;
+  msg = Error(apps + "[[portfolios]]\nid = \"games\"\n");
+  EXPECT_NE(msg.find("unknown key \"portfolios\""), std::string::npos) << msg;
 }
 
 TEST(ConfigTest, ParseByteSizeAndListen) {

@@ -129,7 +129,7 @@ Status Engine::Open(const EngineOptions& options, std::unique_ptr<Engine>* out) 
   lake_access.storage = engine->lake_.get();
   lake_access.snapshots = &engine->snapshots_;
   lake_access.cache_bytes = options.lake_cache_bytes;
-  engine->queries_ = query::QueryService::Create(engine->speed_.get(), lake_access);
+  engine->queries_ = query::QueryService::Create(engine->speed_.get(), lake_access, options.query);
   *out = std::move(engine);
   return Status::OK();
 }

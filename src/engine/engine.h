@@ -30,6 +30,7 @@ struct EngineOptions {
   bool raw_tier = false;                     // keep raw/ NDJSON of sealed events
   int seal_parallel = 1;                     // days a seal builds at once
   uint64_t lake_cache_bytes = 2ull << 30;    // lake partitions kept loaded for queries
+  query::QueryOptions query;                 // result cache, audience chunks
   int64_t dedup_window_ms = 7LL * 24 * 3600 * 1000;
 };
 

@@ -455,8 +455,19 @@ Status WriteSetsFile(const std::string& local_path, std::span<const SetsRow> row
   o.codec = parquet::CompressionCodec::ZSTD;
   o.row_group_rows = kSetsRowGroupRows;
   // Finer pages than the default let the page index narrow a lookup by
-  // event name inside a row group.
+  // event name inside a row group (reading one event of a 9,343-row file
+  // took ~40% less time than with 65,536-row pages).
   o.page_rows = 4096;
+  // The sketch and users columns are what the file weighs, and their
+  // redundancy is across rows: a user's hash recurs in every row it is in.
+  // zstd finds it only when one page holds those rows and the level's window
+  // (4 MiB at level 9) and search reach back to them. With 1 MiB pages and
+  // the default level 3 a day's sketch column was 3.8 MB; one page at level
+  // 9 makes it 2.1 MB (users 1.8 -> 1.6 MB). Levels above 9 gained ~2% for
+  // 2-3x the write time. Pages are still cut at page_rows, so a lookup
+  // decompresses only the pages its event's rows are in.
+  o.page_bytes = 16 << 20;
+  o.compression_level = 9;
   o.sorting_columns = {{kEventTypeCol, false, false},
                        {kScopeCol, false, false},
                        {kPropertyCol, false, false},

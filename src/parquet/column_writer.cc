@@ -135,7 +135,7 @@ Status ColumnWriter::CompressInto(std::string_view raw, std::string* out) {
     out->assign(raw);
     return Status::OK();
   }
-  return Compress(options_.codec, raw, out).WithContext("parquet column " + column_.name);
+  return Compress(options_.codec, raw, out, options_.compression_level).WithContext("parquet column " + column_.name);
 }
 
 void ColumnWriter::AppendPage(PageHeader* header, std::string_view body, std::string* dest) {

@@ -21,6 +21,10 @@ constexpr size_t kLz4MaxRatio = 255;
 // few percent of size.
 constexpr int kBrotliQuality = 8;
 
+// Arrow's and the zstd CLI's default, and what Swell wrote before the level
+// was a knob.
+constexpr int kZstdDefaultLevel = 3;
+
 // The first output allocation of a streaming codec; later ones double, capped
 // by the declared size.
 size_t InitialCapacity(size_t in_size, size_t declared) {
@@ -244,7 +248,24 @@ Status Decompress(CompressionCodec codec, std::string_view in, size_t uncompress
   }
 }
 
-Status Compress(CompressionCodec codec, std::string_view in, std::string* out) {
+Status CheckCompressionLevel(CompressionCodec codec, int level) {
+  if (level == 0) return Status::OK();
+  if (codec != CompressionCodec::ZSTD) {
+    return Status::InvalidArgument("compression level " + std::to_string(level) +
+                                   " given for " + ToString(codec) +
+                                   ", which takes none (only ZSTD has levels)");
+  }
+  // Negative levels are zstd's fast modes; they are valid, if rarely useful.
+  if (level < ZSTD_minCLevel() || level > ZSTD_maxCLevel()) {
+    return Status::InvalidArgument("ZSTD compression level " + std::to_string(level) +
+                                   " is outside [" + std::to_string(ZSTD_minCLevel()) + ", " +
+                                   std::to_string(ZSTD_maxCLevel()) + "]");
+  }
+  return Status::OK();
+}
+
+Status Compress(CompressionCodec codec, std::string_view in, std::string* out, int level) {
+  SWELL_RETURN_IF_ERROR(CheckCompressionLevel(codec, level));
   out->clear();
   switch (codec) {
     case CompressionCodec::UNCOMPRESSED:
@@ -291,7 +312,8 @@ Status Compress(CompressionCodec codec, std::string_view in, std::string* out) {
     }
     case CompressionCodec::ZSTD: {
       out->resize(ZSTD_compressBound(in.size()));
-      size_t n = ZSTD_compress(out->data(), out->size(), in.data(), in.size(), 3);
+      size_t n = ZSTD_compress(out->data(), out->size(), in.data(), in.size(),
+                               level == 0 ? kZstdDefaultLevel : level);
       if (ZSTD_isError(n)) return Status::Corruption(ZSTD_getErrorName(n));
       out->resize(n);
       return Status::OK();

@@ -18,7 +18,14 @@ namespace swell::parquet {
 
 // Replaces *out with the compressed form of in. LZ4 is written in the Hadoop
 // framing (what parquet-mr and Arrow write for the deprecated codec).
-Status Compress(CompressionCodec codec, std::string_view in, std::string* out);
+// level 0 is the codec's default (ZSTD 3, what every file had before levels
+// were a knob). Only ZSTD takes another level: a level is a promise about
+// the output, and silently ignoring it for other codecs would break it.
+Status Compress(CompressionCodec codec, std::string_view in, std::string* out, int level = 0);
+
+// OK when Compress accepts level for codec; InvalidArgument naming the valid
+// range otherwise. Lets a writer refuse a bad level before writing a byte.
+Status CheckCompressionLevel(CompressionCodec codec, int level);
 
 // Replaces *out with exactly uncompressed_size bytes decoded from in.
 // LZ4 accepts the Hadoop framing and, failing that, a raw LZ4 block (as

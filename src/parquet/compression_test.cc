@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <random>
+#include <vector>
 
 namespace swell::parquet {
 namespace {
@@ -99,6 +101,52 @@ TEST(CompressionTest, GzipReadsConcatenatedMembersAndZlibFraming) {
   zlib.resize(n);
   ASSERT_TRUE(Decompress(CompressionCodec::GZIP, zlib, 5, &output).ok());
   EXPECT_EQ(output, "abcde");
+}
+
+// Rows of sorted 64-bit hashes drawn from one pool, as in a theta sketch
+// column: the same hash recurs across rows far apart.
+std::string SketchLikeRows() {
+  std::mt19937_64 rng(11);
+  std::vector<uint64_t> pool(1 << 15);
+  for (uint64_t& h : pool) h = rng();
+  std::string s;
+  for (int row = 0; row < 64; ++row) {
+    std::vector<uint64_t> hashes;
+    for (int i = 0; i < 1024; ++i) hashes.push_back(pool[rng() % pool.size()]);
+    std::sort(hashes.begin(), hashes.end());
+    s.append(reinterpret_cast<const char*>(hashes.data()), hashes.size() * 8);
+  }
+  return s;
+}
+
+TEST(CompressionTest, ZstdLevelTradesTimeForSize) {
+  const std::string input = SketchLikeRows();
+  std::string by_default, level3, level19, output;
+  ASSERT_TRUE(Compress(CompressionCodec::ZSTD, input, &by_default).ok());
+  ASSERT_TRUE(Compress(CompressionCodec::ZSTD, input, &level3, 3).ok());
+  ASSERT_TRUE(Compress(CompressionCodec::ZSTD, input, &level19, 19).ok());
+  // 0 keeps the output every earlier file had.
+  EXPECT_EQ(by_default, level3);
+  EXPECT_LT(level19.size(), level3.size() * 95 / 100) << level3.size() << " " << level19.size();
+  ASSERT_TRUE(Decompress(CompressionCodec::ZSTD, level19, input.size(), &output).ok());
+  EXPECT_EQ(output, input);
+  // zstd's fast levels are levels too.
+  ASSERT_TRUE(Compress(CompressionCodec::ZSTD, input, &level3, -5).ok());
+  ASSERT_TRUE(Decompress(CompressionCodec::ZSTD, level3, input.size(), &output).ok());
+  EXPECT_EQ(output, input);
+}
+
+TEST(CompressionTest, BadLevelsAreRefused) {
+  std::string out = "junk";
+  EXPECT_TRUE(CheckCompressionLevel(CompressionCodec::ZSTD, 22).ok());
+  EXPECT_TRUE(CheckCompressionLevel(CompressionCodec::SNAPPY, 0).ok());
+  Status st = Compress(CompressionCodec::ZSTD, "abc", &out, 23);
+  EXPECT_TRUE(st.IsInvalidArgument());
+  EXPECT_NE(st.message().find("ZSTD compression level 23"), std::string::npos) << st.ToString();
+  st = Compress(CompressionCodec::GZIP, "abc", &out, 6);
+  EXPECT_TRUE(st.IsInvalidArgument());
+  EXPECT_NE(st.message().find("GZIP"), std::string::npos) << st.ToString();
+  EXPECT_TRUE(CheckCompressionLevel(CompressionCodec::ZSTD, -(1 << 30)).IsInvalidArgument());
 }
 
 TEST(CompressionTest, UnsupportedCodecIsNamed) {

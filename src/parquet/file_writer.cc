@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "parquet/compression.h"
 #include "util/coding.h"
 
 #ifndef SWELL_VERSION
@@ -122,6 +123,8 @@ Status FileWriter::Open(std::unique_ptr<OutputFile> file, const Schema& schema,
   if (options.data_page_version != 1 && options.data_page_version != 2) {
     return Status::InvalidArgument("parquet writer: data page version must be 1 or 2");
   }
+  SWELL_RETURN_IF_ERROR(CheckCompressionLevel(options.codec, options.compression_level)
+                            .WithContext("parquet writer"));
   for (const SortingColumn& s : options.sorting_columns) {
     if (s.column_idx < 0 || static_cast<size_t>(s.column_idx) >= schema.num_columns()) {
       return Status::InvalidArgument("parquet writer: sorting column out of range");

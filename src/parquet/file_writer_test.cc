@@ -5,10 +5,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
+#include "parquet/compression.h"
 #include "util/coding.h"
 #include "util/file_util.h"
 
@@ -257,6 +260,98 @@ TEST(FileWriter, PageIndexDescribesEachPage) {
       }
     }
   }
+}
+
+// Every page of the file, decompressed, in file order: what a reader sees,
+// whatever the codec and level.
+std::vector<std::string> DecompressedPages(const std::string& file) {
+  std::vector<std::string> pages;
+  FileMetaData md = FooterOf(file);
+  for (const RowGroup& rg : md.row_groups) {
+    for (const ColumnChunk& cc : rg.columns) {
+      const ColumnMetaData& cm = *cc.meta_data;
+      int64_t start = cm.dictionary_page_offset.value_or(cm.data_page_offset);
+      std::string_view chunk(file.data() + start, cm.total_compressed_size);
+      while (!chunk.empty()) {
+        PageHeader ph;
+        Status st = ParsePageHeader(&chunk, &ph);
+        EXPECT_TRUE(st.ok()) << st.ToString();
+        if (!st.ok()) return pages;
+        std::string page;
+        st = Decompress(cm.codec, chunk.substr(0, ph.compressed_page_size),
+                        ph.uncompressed_page_size, &page);
+        EXPECT_TRUE(st.ok()) << st.ToString();
+        pages.push_back(std::move(page));
+        chunk.remove_prefix(ph.compressed_page_size);
+      }
+    }
+  }
+  return pages;
+}
+
+TEST(FileWriter, ZstdLevelShrinksLargePagesOfRedundantValues) {
+  // Blobs of sorted hashes from one pool, like a sets file's sketch column:
+  // the redundancy is across rows, which only a level with a window and
+  // search depth to match it finds.
+  std::mt19937_64 rng(5);
+  std::vector<uint64_t> pool(1 << 14);
+  for (uint64_t& h : pool) h = rng();
+  std::vector<std::string> blobs;
+  for (int row = 0; row < 300; ++row) {
+    std::vector<uint64_t> hashes;
+    for (int i = 0; i < 512; ++i) hashes.push_back(pool[rng() % pool.size()]);
+    std::sort(hashes.begin(), hashes.end());
+    blobs.emplace_back(reinterpret_cast<const char*>(hashes.data()), hashes.size() * 8);
+  }
+  Schema s;
+  s.Add("id", ColumnType::kInt64, Repetition::kRequired).Add("blob", ColumnType::kBinary);
+  auto write = [&](int level, std::string* file) {
+    WriterOptions o;
+    o.codec = CompressionCodec::ZSTD;
+    o.compression_level = level;
+    o.dictionary = false;
+    o.page_bytes = 4 << 20;
+    std::unique_ptr<FileWriter> w;
+    ASSERT_TRUE(FileWriter::Open(std::make_unique<StringOutputFile>(file), s, o, &w).ok());
+    for (size_t i = 0; i < blobs.size(); ++i) {
+      ASSERT_TRUE(w->AppendRow({static_cast<int64_t>(i), std::string_view(blobs[i])}).ok());
+    }
+    ASSERT_TRUE(w->Close().ok());
+  };
+  std::string by_default, level3, level12;
+  write(0, &by_default);
+  write(3, &level3);
+  write(12, &level12);
+  // 0 is the old default, byte for byte.
+  EXPECT_EQ(by_default, level3);
+  EXPECT_LT(level12.size(), by_default.size() * 9 / 10) << by_default.size() << " " << level12.size();
+  // Same pages once decompressed: the level changes bytes on disk only.
+  std::vector<std::string> pages = DecompressedPages(level12);
+  EXPECT_EQ(pages.size(), 2u);
+  EXPECT_EQ(pages, DecompressedPages(by_default));
+  EXPECT_EQ(FooterOf(level12).num_rows, 300);
+}
+
+TEST(FileWriter, RefusesACompressionLevelItCannotHonour) {
+  std::string file;
+  std::unique_ptr<FileWriter> w;
+  WriterOptions o;
+  o.codec = CompressionCodec::ZSTD;
+  o.compression_level = 99;
+  Status st = FileWriter::Open(std::make_unique<StringOutputFile>(&file), TwoColumns(), o, &w);
+  EXPECT_TRUE(st.IsInvalidArgument()) << st.ToString();
+  EXPECT_NE(st.message().find("level 99"), std::string::npos) << st.ToString();
+  EXPECT_TRUE(file.empty());
+  o.codec = CompressionCodec::SNAPPY;
+  o.compression_level = 1;
+  EXPECT_TRUE(FileWriter::Open(std::make_unique<StringOutputFile>(&file), TwoColumns(), o, &w)
+                  .IsInvalidArgument());
+  o.codec = CompressionCodec::ZSTD;
+  o.compression_level = -3;
+  ASSERT_TRUE(FileWriter::Open(std::make_unique<StringOutputFile>(&file), TwoColumns(), o, &w).ok());
+  ASSERT_TRUE(w->AppendRow({int64_t{1}, std::string_view("x")}).ok());
+  ASSERT_TRUE(w->Close().ok());
+  EXPECT_EQ(FooterOf(file).num_rows, 1);
 }
 
 TEST(FileWriter, LongStringBoundsAreCutButStillBound) {

@@ -16,6 +16,12 @@ struct WriterOptions {
   // UNCOMPRESSED, SNAPPY, GZIP, ZSTD, BROTLI, LZ4_RAW (whatever Compress()
   // supports).
   CompressionCodec codec = CompressionCodec::SNAPPY;
+  // 0: the codec's default (ZSTD 3). Only ZSTD honours a level; any other
+  // level with another codec makes FileWriter::Open fail, as does a ZSTD
+  // level outside [ZSTD_minCLevel(), ZSTD_maxCLevel()]. Higher levels pay
+  // off only when a page holds redundancy zstd's larger windows can reach,
+  // i.e. with large pages.
+  int compression_level = 0;
   // Rows per row group; the writer buffers one row group in memory.
   int64_t row_group_rows = 1'000'000;
   // A data page is closed once its encoded values and levels reach this many

@@ -53,24 +53,35 @@ bool TermSetsShape(const AudienceTerm& term, std::string* scope, std::string* pr
 
 // Adds a term's users of one day from its sets rows; *answered false when
 // they cannot answer (a marker row: the property's values are not there).
+// In estimate mode the rows' sketches go into *sketches instead.
 Status AddTermFromSets(const AudienceTerm& term, PartitionCache* cache, const lake::LakeFile& sets_file,
-                       Roaring* users, bool* answered) {
+                       Roaring* users, ThetaUnion* sketches, bool* answered) {
   std::string scope, property;
   *answered = false;
   if (!TermSetsShape(term, &scope, &property)) return Status::OK();
   const bool any = term.event_name == kAnyEvent;
   std::shared_ptr<const std::vector<lake::SetsRow>> rows;
-  SWELL_RETURN_IF_ERROR(cache->GetSetsRows(sets_file, any ? std::string() : term.event_name, &rows));
-  std::vector<const Roaring*> found;
+  lake::SetsReadOptions read_options;
+  read_options.sketches = sketches != nullptr;
+  SWELL_RETURN_IF_ERROR(cache->GetSetsRows(sets_file, any ? std::string() : term.event_name, read_options, &rows));
+  std::vector<const lake::SetsRow*> found;
   for (const lake::SetsRow& row : *rows) {
     if ((!any && row.event_type != term.event_name) || row.scope != scope || row.property != property) continue;
     if (row.is_marker()) return Status::OK();
     if (term.filter &&
         std::find(term.filter->values.begin(), term.filter->values.end(), *row.value) == term.filter->values.end())
       continue;
-    found.push_back(&row.users);
+    found.push_back(&row);
   }
-  for (const Roaring* r : found) *users |= *r;
+  if (sketches) {
+    for (const lake::SetsRow* r : found) {
+      // A file written before sketches existed: the bitmaps answer.
+      if (!r->sketch) return Status::OK();
+    }
+    for (const lake::SetsRow* r : found) SWELL_RETURN_IF_ERROR(sketches->Update(*r->sketch));
+  } else {
+    for (const lake::SetsRow* r : found) *users |= r->users;
+  }
   *answered = true;
   return Status::OK();
 }
@@ -84,6 +95,8 @@ Status PlanAudience(const AudienceRequest& req, std::shared_ptr<const TimeZone> 
     term.event_name = leaf.event_name;
     term.filter = leaf.filter;
     term.min_count = leaf.min_count;
+    term.from = leaf.from;
+    term.to_exclusive = leaf.to_exclusive;
     Status st = TimeBuckets::Make(Interval::kMonth, tz, leaf.from, leaf.to_exclusive, &term.range);
     if (!st.ok() && st.message().rfind("interval:", 0) == 0)
       return Status::InvalidArgument(leaf.field + ".to: the range is longer than " +
@@ -106,14 +119,49 @@ Status PlanAudience(const AudienceRequest& req, std::shared_ptr<const TimeZone> 
       AudienceTerm term;
       term.event_name = std::string(kAnyEvent);
       term.range = plan.terms[i].range;
+      term.from = leaf.from;
+      term.to_exclusive = leaf.to_exclusive;
       plan.terms.push_back(std::move(term));
     }
   }
+  plan.estimate = req.estimate;
+  for (size_t i = 0; i < plan.terms.size(); ++i) plan.terms[i].origin = i;
   *out = std::move(plan);
   return Status::OK();
 }
 
+AudiencePlan ChunkAudiencePlan(const AudiencePlan& plan, int chunk_days, int64_t data_begin_ms,
+                               int64_t data_end_ms) {
+  AudiencePlan out;
+  out.leaves = plan.leaves;
+  out.estimate = plan.estimate;
+  const int64_t chunk_ms = int64_t{chunk_days} * kMsPerDay;
+  for (size_t i = 0; i < plan.terms.size(); ++i) {
+    const AudienceTerm& term = plan.terms[i];
+    const int64_t begin = term.begin_ms(), end = term.end_ms();
+    if (chunk_ms <= 0 || term.min_count > 1 || end <= begin) {
+      out.terms.push_back(term);
+      out.terms.back().origin = i;
+      continue;
+    }
+    const int64_t first = FloorDiv(std::max(begin, data_begin_ms), chunk_ms);
+    const int64_t last = FloorDiv(std::min(end, data_end_ms) - 1, chunk_ms);
+    for (int64_t c = first; c <= last && data_begin_ms < data_end_ms; ++c) {
+      AudienceTerm chunk = term;
+      chunk.clip_begin_ms = std::max(term.clip_begin_ms, c * chunk_ms);
+      chunk.clip_end_ms = std::min(term.clip_end_ms, (c + 1) * chunk_ms);
+      chunk.origin = i;
+      out.terms.push_back(std::move(chunk));
+    }
+  }
+  return out;
+}
+
 void AudiencePartial::Merge(AudiencePartial&& other) {
+  for (size_t i = 0; i < sketches.size() && i < other.sketches.size(); ++i) {
+    // Sketches of one plan share the seed: a mismatch cannot happen.
+    (void)sketches[i].Update(other.sketches[i].Result());
+  }
   for (size_t i = 0; i < users.size() && i < other.users.size(); ++i) {
     if (users[i].isEmpty()) users[i] = std::move(other.users[i]);
     else users[i] |= other.users[i];
@@ -150,8 +198,8 @@ void ScanAudience(const AudiencePlan& plan, const speed::AppState& app, Audience
     auto& counts = out->counts[t];
     std::vector<uint32_t> found;
     LocalTimeCache local(&range.tz());
-    for (auto it = hours.lower_bound(FloorDiv(range.scan_begin_ms(), kMsPerHour));
-         it != hours.end() && it->second->begin_ms() < range.scan_end_ms(); ++it) {
+    for (auto it = hours.lower_bound(FloorDiv(term.begin_ms(), kMsPerHour));
+         it != hours.end() && it->second->begin_ms() < term.end_ms(); ++it) {
       const HourBuffer& buf = *it->second;
       const int64_t begin = buf.begin_ms(), last = begin + kMsPerHour - 1;
       const int64_t local_begin = local.ToLocalMs(begin);
@@ -193,12 +241,13 @@ void ScanAudience(const AudiencePlan& plan, const speed::AppState& app, Audience
 }
 
 Status ScanLakeAudience(const AudiencePlan& plan, const std::string& app_id, const lake::Snapshot& snapshot,
-                        PartitionCache* cache, AudiencePartial* out, AudienceScanStats* stats) {
-  if (plan.terms.empty()) return Status::OK();
+                        PartitionCache* cache, AudiencePartial* out, AudienceScanStats* stats,
+                        const std::vector<bool>* mask) {
   int64_t begin = INT64_MAX, end = INT64_MIN;
-  for (const AudienceTerm& term : plan.terms) {
-    begin = std::min(begin, term.range.scan_begin_ms());
-    end = std::max(end, term.range.scan_end_ms());
+  for (size_t t = 0; t < plan.terms.size(); ++t) {
+    if (mask && !(*mask)[t]) continue;
+    begin = std::min(begin, plan.terms[t].begin_ms());
+    end = std::max(end, plan.terms[t].end_ms());
   }
   if (end <= begin) return Status::OK();
   // Clamped to the years the lake's dates can name (lake_scan.cc).
@@ -220,7 +269,7 @@ Status ScanLakeAudience(const AudiencePlan& plan, const std::string& app_id, con
   Status first_error;
   AudienceScanStats total;
   auto work = [&] {
-    AudiencePartial mine(plan.terms.size());
+    AudiencePartial mine(plan.terms.size(), plan.estimate);
     AudienceScanStats my_stats;
     for (size_t i; (i = next.fetch_add(1)) < files.size();) {
       const lake::LakeFile& file = *files[i];
@@ -233,10 +282,12 @@ Status ScanLakeAudience(const AudiencePlan& plan, const std::string& app_id, con
       Status st;
       for (size_t t = 0; t < plan.terms.size() && st.ok(); ++t) {
         const AudienceTerm& term = plan.terms[t];
-        if (day_ms + kMsPerDay <= term.range.scan_begin_ms() || day_ms >= term.range.scan_end_ms()) continue;
+        if (mask && !(*mask)[t]) continue;
+        if (day_ms + kMsPerDay <= term.begin_ms() || day_ms >= term.end_ms()) continue;
         bool answered = false;
         if (sets != sets_by_date.end() && term.min_count == 1 && WholeDayInRange(term.range, day_ms)) {
-          st = AddTermFromSets(term, cache, *sets->second, &mine.users[t], &answered);
+          st = AddTermFromSets(term, cache, *sets->second, &mine.users[t],
+                               plan.estimate ? &mine.sketches[t] : nullptr, &answered);
           any_sets |= answered;
         }
         if (!answered) need[t] = any_need = true;
@@ -269,43 +320,101 @@ Status ScanLakeAudience(const AudiencePlan& plan, const std::string& app_id, con
 
 namespace {
 
-Roaring TermSet(const AudiencePlan& plan, const AudiencePartial& partial, size_t t) {
-  if (plan.terms[t].min_count <= 1) return partial.users[t];
-  std::vector<uint32_t> users;
-  for (const auto& [user, n] : partial.counts[t])
-    if (n >= plan.terms[t].min_count) users.push_back(user);
-  std::sort(users.begin(), users.end());
-  Roaring r;
-  r.addMany(users.size(), users.data());
-  return r;
-}
-
-Roaring Evaluate(const AudienceNode& node, const AudiencePlan& plan, const AudiencePartial& partial,
-                 const Roaring& universe) {
+Roaring Evaluate(const AudienceNode& node, const std::vector<Roaring>& leaf_sets, const Roaring& universe) {
   switch (node.op) {
-    case AudienceNode::Op::kLeaf: return TermSet(plan, partial, static_cast<size_t>(node.leaf));
-    case AudienceNode::Op::kNot: return universe - Evaluate(node.children[0], plan, partial, universe);
+    case AudienceNode::Op::kLeaf: return leaf_sets[static_cast<size_t>(node.leaf)];
+    case AudienceNode::Op::kNot: return universe - Evaluate(node.children[0], leaf_sets, universe);
     case AudienceNode::Op::kAnd: {
-      Roaring acc = Evaluate(node.children[0], plan, partial, universe);
+      Roaring acc = Evaluate(node.children[0], leaf_sets, universe);
       for (size_t i = 1; i < node.children.size() && !acc.isEmpty(); ++i)
-        acc &= Evaluate(node.children[i], plan, partial, universe);
+        acc &= Evaluate(node.children[i], leaf_sets, universe);
       return acc;
     }
     case AudienceNode::Op::kOr: {
       Roaring acc;
-      for (const AudienceNode& c : node.children) acc |= Evaluate(c, plan, partial, universe);
+      for (const AudienceNode& c : node.children) acc |= Evaluate(c, leaf_sets, universe);
       return acc;
     }
   }
   return Roaring();
 }
 
+void AppendBound(std::string* out, const TimeBound& b) {
+  out->append(b.utc ? "Z" : "L").append(std::to_string(b.ms)).push_back(',');
+}
+
 }  // namespace
 
-Roaring EvaluateAudience(const AudienceRequest& req, const AudiencePlan& plan, const AudiencePartial& partial) {
-  Roaring universe;
-  for (size_t t = plan.leaves; t < plan.terms.size(); ++t) universe |= partial.users[t];
-  return Evaluate(req.root, plan, partial, universe);
+Roaring AudienceTermSet(const AudienceTerm& term, const Roaring& users,
+                        const std::unordered_map<uint32_t, uint32_t>& counts) {
+  if (term.min_count <= 1) return users;
+  std::vector<uint32_t> kept;
+  for (const auto& [user, n] : counts)
+    if (n >= term.min_count) kept.push_back(user);
+  std::sort(kept.begin(), kept.end());
+  Roaring r;
+  r.addMany(kept.size(), kept.data());
+  return r;
+}
+
+Roaring EvaluateAudienceSets(const AudienceNode& root, const std::vector<Roaring>& leaf_sets, const Roaring& universe) {
+  return Evaluate(root, leaf_sets, universe);
+}
+
+std::string AudienceTermKey(const AudienceTerm& term) {
+  // Lengths before variable texts keep any two different terms apart.
+  std::string key;
+  key.append(std::to_string(term.event_name.size())).push_back(':');
+  key.append(term.event_name);
+  if (term.filter) {
+    const Filter& f = *term.filter;
+    std::vector<std::string> values = f.values;
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+    key.append(f.property.user ? "|U" : "|E").append(std::to_string(f.property.name.size())).push_back(':');
+    key.append(f.property.name).append("|").append(std::to_string(static_cast<int>(f.op))).push_back('|');
+    for (const std::string& v : values) key.append(std::to_string(v.size())).append(":").append(v);
+  }
+  key.append("|n").append(std::to_string(term.min_count)).push_back('|');
+  // A chunk wholly inside its range asks the same question whatever the
+  // range, so a range moved by a day shares its inner chunks.
+  const bool inside = term.clip_begin_ms >= term.range.inner_begin_ms() && term.clip_end_ms <= term.range.inner_end_ms();
+  if (inside) {
+    key.append("inside|");
+  } else {
+    AppendBound(&key, term.from);
+    AppendBound(&key, term.to_exclusive);
+    key.append(term.range.tz().name()).push_back('|');
+  }
+  key.append(std::to_string(term.clip_begin_ms)).push_back(',');
+  key.append(std::to_string(term.clip_end_ms));
+  return key;
+}
+
+std::string AudienceTermVersion(const AudienceTerm& term, const std::string& app_id, const speed::AppState* app,
+                                const lake::Snapshot* snapshot) {
+  std::string version;
+  const int64_t begin = term.begin_ms(), end = term.end_ms();
+  if (end <= begin) return version;
+  if (app) {
+    const auto& hours = app->hours();
+    for (auto it = hours.lower_bound(FloorDiv(begin, kMsPerHour)); it != hours.end() && it->second->begin_ms() < end;
+         ++it)
+      version.append("h").append(std::to_string(it->first)).append(":").append(std::to_string(it->second->rows()));
+  }
+  if (snapshot) {
+    int32_t min_day = 0, max_day = 0;
+    lake::ParseDate("0000-01-01", &min_day);
+    lake::ParseDate("9999-12-31", &max_day);
+    const int32_t first_day = std::max(min_day, lake::DayOfTimeMs(begin));
+    const int32_t last_day = std::min(max_day, lake::DayOfTimeMs(end - 1));
+    if (first_day <= last_day) {
+      const std::string from = lake::DateString(first_day), to = lake::DateString(last_day);
+      for (lake::FileKind kind : {lake::FileKind::kEvents, lake::FileKind::kSets})
+        for (const lake::LakeFile* f : snapshot->Select(kind, app_id, from, to)) version.append("|").append(f->key);
+    }
+  }
+  return version;
 }
 
 std::string RenderAudience(const AudienceRequest& req, uint64_t count, const std::vector<std::string>& sample) {

@@ -30,6 +30,16 @@ Status GetCount(element e, const std::string& field, uint64_t min, uint64_t max,
   return Bad(field, "must be an integer");
 }
 
+// config::ValidateAppId's rule, without depending on the config library.
+bool IsValidAppId(std::string_view id) {
+  if (id.empty() || id.size() > kMaxAudienceAppIdLength) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 class Parser {
  public:
   explicit Parser(AudienceRequest* req) : req_(req) {}
@@ -122,6 +132,11 @@ class Parser {
         uint64_t n;
         SWELL_RETURN_IF_ERROR(GetCount(value, sub, 1, kMaxMinCount, &n));
         leaf.min_count = static_cast<uint32_t>(n);
+      } else if (key == "app") {
+        SWELL_RETURN_IF_ERROR(GetString(value, sub, &leaf.app));
+        if (!IsValidAppId(leaf.app))
+          return Bad(sub, "must be an app id: 1 to " + std::to_string(kMaxAudienceAppIdLength) +
+                              " characters of letters, digits, '_' and '-'");
       } else if (key == "children") {
         return Bad(field + ".op", "is required with children");
       } else {
@@ -159,7 +174,7 @@ Status ParseAudienceRequest(std::string_view json, AudienceRequest* out) {
   SWELL_RETURN_IF_ERROR(ParseRequestObject(&parser, json, &obj));
   AudienceRequest req;
   Parser p(&req);
-  bool has_tree = false;
+  bool has_tree = false, has_std_devs = false;
   for (auto [key, value] : obj) {
     std::string field(key);
     if (key == "tree") {
@@ -171,6 +186,11 @@ Status ParseAudienceRequest(std::string_view json, AudienceRequest* out) {
       if (mode == "exact") req.estimate = false;
       else if (mode == "estimate") req.estimate = true;
       else return Bad(field, "must be one of exact, estimate");
+    } else if (key == "std_devs") {
+      uint64_t n;
+      SWELL_RETURN_IF_ERROR(GetCount(value, field, 1, 3, &n));
+      req.std_devs = static_cast<int>(n);
+      has_std_devs = true;
     } else if (key == "sample") {
       SWELL_RETURN_IF_ERROR(GetCount(value, field, 0, kMaxAudienceSample, &req.sample));
     } else if (key == "timezone") {
@@ -180,7 +200,8 @@ Status ParseAudienceRequest(std::string_view json, AudienceRequest* out) {
     }
   }
   if (!has_tree) return Bad("tree", "is required");
-  if (req.estimate) return Status::InvalidArgument("mode: \"estimate\" is not supported yet (use \"exact\")");
+  if (has_std_devs && !req.estimate) return Bad("std_devs", "needs mode estimate (an exact count has no bounds to widen)");
+  if (req.estimate && req.sample > 0) return Bad("sample", "needs mode exact; an estimate holds hashes, not users");
   *out = std::move(req);
   return Status::OK();
 }

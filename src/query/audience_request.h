@@ -23,6 +23,7 @@ struct AudienceLeaf {
   TimeBound from;
   TimeBound to_exclusive;
   uint32_t min_count = 1;
+  std::string app;                 // "app": the app the leaf reads; empty: the request's app
   std::string field;               // where the leaf is in the request, for errors
 };
 
@@ -36,8 +37,9 @@ struct AudienceNode {
 struct AudienceRequest {
   AudienceNode root;
   std::vector<AudienceLeaf> leaves;
-  bool estimate = false;           // "mode": "estimate" (refused for now)
-  uint64_t sample = 0;             // user ids to return
+  bool estimate = false;           // "mode": "estimate": theta sketches instead of user sets
+  int std_devs = 2;                // "std_devs" (1, 2 or 3; only with estimate): the bounds' width
+  uint64_t sample = 0;             // user ids to return (0 in estimate mode)
   std::string timezone = "UTC";    // for bounds without an offset
   bool has_not = false;            // the tree holds a `not` (needs the universe)
 };
@@ -46,9 +48,13 @@ inline constexpr int kMaxAudienceDepth = 32;
 inline constexpr size_t kMaxAudienceLeaves = 256;
 inline constexpr uint64_t kMaxAudienceSample = 10'000;
 inline constexpr uint32_t kMaxMinCount = 1'000'000;
+inline constexpr int kDefaultAudienceStdDevs = 2;
+// A leaf's "app": 1 to 64 characters of [A-Za-z0-9_-] (config::ValidateAppId).
+inline constexpr size_t kMaxAudienceAppIdLength = 64;
 
 // InvalidArgument naming the field for malformed JSON, unknown keys, wrong
-// types or bad values, and for "mode": "estimate" (not supported yet).
+// types or bad values; for "std_devs" without "mode": "estimate"; and for
+// "sample" > 0 with it (an estimate holds hashes, not users).
 Status ParseAudienceRequest(std::string_view json, AudienceRequest* out);
 
 }  // namespace swell::query

@@ -127,7 +127,8 @@ TEST_F(AudienceTest, BadRequests) {
   EXPECT_NE(Error(R"({"tree":{"op":"or","children":[)" + leaf + R"(,{"op":"and","children":[1]}]}})")
                 .find("tree.children[1].children[0]"),
             std::string::npos);
-  EXPECT_NE(Error(R"({"mode":"estimate","tree":)" + leaf + "}").find("not supported"), std::string::npos);
+  EXPECT_NE(Error(R"({"mode":"estimate","sample":2,"tree":)" + leaf + "}").find("sample"), std::string::npos);
+  EXPECT_NE(Error(R"({"std_devs":2,"tree":)" + leaf + "}").find("std_devs"), std::string::npos);
   EXPECT_NE(Error(R"({"sample":-1,"tree":)" + leaf + "}").find("sample"), std::string::npos);
   EXPECT_NE(Error(R"({"timezone":"Mars/Base","tree":)" + leaf + "}").find("timezone"), std::string::npos);
   EXPECT_NE(Error(R"({"tree":{"event":"buy","from":"0001-01-01","to":"9999-12-31"}})").find("tree.to: the range is longer"),

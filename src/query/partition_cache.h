@@ -8,15 +8,14 @@
 #pragma once
 
 #include <cstdint>
-#include <list>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <unordered_map>
+#include <vector>
 
 #include "lake/manifest.h"
 #include "lake/sets_file.h"
 #include "lake/storage.h"
+#include "query/lru_byte_cache.h"
 #include "speed/app_state.h"
 #include "util/status.h"
 
@@ -32,35 +31,33 @@ struct PartitionCacheStats {
 class PartitionCache {
  public:
   // REQUIRES: storage outlives the cache.
-  PartitionCache(lake::Storage* storage, uint64_t capacity_bytes) : storage_(storage), capacity_(capacity_bytes) {}
+  PartitionCache(lake::Storage* storage, uint64_t capacity_bytes) : storage_(storage), entries_(capacity_bytes) {}
 
   // The loaded form of an events file. Safe to call from several threads;
   // a file missing from the cache is read outside the lock (two threads may
   // both read it; one copy is kept).
   Status Get(const lake::LakeFile& file, std::shared_ptr<const speed::AppState>* out);
-  // The rows of a sets file for one event name (all rows for "").
+  // The rows of a sets file for one event name (all rows for ""), without
+  // their sketches (SetsRow::sketch nullopt).
   Status GetSetsRows(const lake::LakeFile& file, const std::string& event,
+                     std::shared_ptr<const std::vector<lake::SetsRow>>* out);
+  // As above; with options.sketches, each row's theta sketch is decoded too
+  // (nullopt in markers and in files of sets schema 1). Rows with and
+  // without sketches are cached apart (a copy with sketches does not serve
+  // a request without them, nor the reverse).
+  Status GetSetsRows(const lake::LakeFile& file, const std::string& event, const lake::SetsReadOptions& options,
                      std::shared_ptr<const std::vector<lake::SetsRow>>* out);
 
   PartitionCacheStats stats() const;
 
  private:
-  struct Entry {
-    std::shared_ptr<const void> value;  // a speed::AppState or a std::vector<lake::SetsRow>
-    uint64_t bytes = 0;
-    std::list<std::string>::iterator lru;
-  };
-  // The cached value of id, or null (counting the hit or the miss).
-  std::shared_ptr<const void> Find(const std::string& id);
-  void Insert(const std::string& id, std::shared_ptr<const void> value, uint64_t bytes);
-
   lake::Storage* storage_;
-  const uint64_t capacity_;
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, Entry> entries_;
-  std::list<std::string> lru_;  // front: most recently used
-  PartitionCacheStats stats_;
+  LruByteCache entries_;  // speed::AppState ("E") or std::vector<lake::SetsRow> ("S", "K")
 };
+
+// The bytes rows hold in memory, as the cache counts them: the rows, their
+// strings and bitmaps, and 8 bytes per sketch entry.
+uint64_t SetsRowsMemoryBytes(const std::vector<lake::SetsRow>& rows);
 
 // Reads an events file into a fresh AppState (no dictionary file, no dedup).
 Status LoadPartition(lake::Storage* storage, const lake::LakeFile& file, std::unique_ptr<speed::AppState>* out);

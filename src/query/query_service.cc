@@ -12,6 +12,8 @@
 #include "lake/snapshot_holder.h"
 #include "query/audience.h"
 #include "query/audience_request.h"
+#include "query/audience_run.h"
+#include "query/result_cache.h"
 #include "query/event_stream.h"
 #include "query/funnel.h"
 #include "query/lake_scan.h"
@@ -31,8 +33,10 @@ namespace {
 
 class QueryServiceImpl : public QueryService {
  public:
-  QueryServiceImpl(speed::SpeedLayer* speed, LakeAccess lake) : speed_(speed), lake_(lake) {
+  QueryServiceImpl(speed::SpeedLayer* speed, LakeAccess lake, QueryOptions options)
+      : speed_(speed), lake_(lake), options_(options) {
     if (lake_.storage) cache_ = std::make_unique<PartitionCache>(lake_.storage, lake_.cache_bytes);
+    results_ = std::make_unique<ResultCache>(options_.result_cache_bytes);
   }
 
   QueryStats stats() const override {
@@ -46,6 +50,11 @@ class QueryServiceImpl : public QueryService {
       s.partition_cache_misses = c.misses;
       s.partition_cache_bytes = c.bytes;
     }
+    ResultCacheStats r = results_->stats();
+    s.result_cache_hits = r.hits;
+    s.result_cache_misses = r.misses;
+    s.result_cache_evictions = r.evictions;
+    s.result_cache_bytes = r.bytes;
     return s;
   }
 
@@ -122,48 +131,23 @@ class QueryServiceImpl : public QueryService {
   }
 
   Status Audience(const std::string& app_id, std::string_view request_json, std::string* response_json) override {
-    AudienceRequest req;
-    SWELL_RETURN_IF_ERROR(ParseAudienceRequest(request_json, &req));
-    std::shared_ptr<const TimeZone> tz;
-    SWELL_RETURN_IF_ERROR(GetZone(req.timezone, &tz));
-    AudiencePlan plan;
-    SWELL_RETURN_IF_ERROR(PlanAudience(req, tz, &plan));
-    AudiencePartial partial(plan.terms.size());
-    // As Segmentation: the lake version is taken while the app is held.
-    std::shared_ptr<const lake::Snapshot> snapshot;
-    Status st = speed_->ReadApp(app_id, [&](const speed::AppState& app) {
-      snapshot = Snapshot();
-      ScanAudience(plan, app, &partial);
-      return Status::OK();
-    });
-    if (!st.ok() && !st.IsNotFound()) return st;
-    const bool app_found = st.ok();
-    if (!app_found) snapshot = Snapshot();
-    if (snapshot) {
-      AudienceScanStats lake_stats;
-      SWELL_RETURN_IF_ERROR(ScanLakeAudience(plan, app_id, *snapshot, cache_.get(), &partial, &lake_stats));
-      from_sets_.fetch_add(lake_stats.partitions_from_sets, std::memory_order_relaxed);
-      scanned_.fetch_add(lake_stats.partitions_scanned, std::memory_order_relaxed);
-    }
-    Roaring audience = EvaluateAudience(req, plan, partial);
-    std::vector<std::string> sample;
-    if (req.sample > 0 && !audience.isEmpty() && app_found) {
-      // The first users by number; their ids from the app's dictionary (a
-      // user key is "u:" + user_id or "d:" + device_id).
-      std::vector<uint32_t> numbers;
-      for (auto it = audience.begin(); it != audience.end() && numbers.size() < req.sample; ++it)
-        numbers.push_back(*it);
-      SWELL_RETURN_IF_ERROR(speed_->ReadApp(app_id, [&](const speed::AppState& app) {
-        for (uint32_t n : numbers) {
-          if (n >= app.users().size()) continue;
-          std::string_view key = app.users().KeyOf(n);
-          sample.emplace_back(key.size() >= 2 ? key.substr(2) : key);
-        }
-        return Status::OK();
-      }));
-    }
-    *response_json = RenderAudience(req, audience.cardinality(), sample);
-    return Status::OK();
+    return AudienceAcross({app_id}, request_json, response_json);
+  }
+
+  Status AudienceAcross(const std::vector<std::string>& apps, std::string_view request_json,
+                        std::string* response_json) override {
+    AudienceSources sources;
+    sources.speed = speed_;
+    sources.snapshot = [this] { return Snapshot(); };
+    sources.partitions = cache_.get();
+    sources.results = results_.get();
+    sources.chunk_days = options_.audience_chunk_days;
+    sources.zone = [this](const std::string& name, std::shared_ptr<const TimeZone>* out) { return GetZone(name, out); };
+    AudienceScanStats scan;
+    Status st = RunAudience(sources, apps, request_json, response_json, &scan);
+    from_sets_.fetch_add(scan.partitions_from_sets, std::memory_order_relaxed);
+    scanned_.fetch_add(scan.partitions_scanned, std::memory_order_relaxed);
+    return st;
   }
 
   Status EventNames(const std::string& app_id, std::string* response_json) override {
@@ -265,7 +249,9 @@ class QueryServiceImpl : public QueryService {
 
   speed::SpeedLayer* speed_;
   LakeAccess lake_;
+  QueryOptions options_;
   std::unique_ptr<PartitionCache> cache_;
+  std::unique_ptr<ResultCache> results_;
   std::atomic<uint64_t> from_sets_{0}, scanned_{0}, stream_rows_{0};
   std::mutex zones_mu_;
   std::map<std::string, std::shared_ptr<const TimeZone>> zones_;
@@ -273,8 +259,9 @@ class QueryServiceImpl : public QueryService {
 
 }  // namespace
 
-std::unique_ptr<QueryService> QueryService::Create(speed::SpeedLayer* speed, LakeAccess lake) {
-  return std::make_unique<QueryServiceImpl>(speed, lake);
+std::unique_ptr<QueryService> QueryService::Create(speed::SpeedLayer* speed, LakeAccess lake,
+                                                   QueryOptions options) {
+  return std::make_unique<QueryServiceImpl>(speed, lake, options);
 }
 
 }  // namespace swell::query

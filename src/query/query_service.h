@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "util/status.h"
 
@@ -28,6 +29,15 @@ struct LakeAccess {
   uint64_t cache_bytes = 2ull << 30;  // lake partitions kept loaded (PartitionCache)
 };
 
+// Query-side knobs (docs/configuration: [query]).
+struct QueryOptions {
+  // Audience chunk results kept for reuse (ResultCache); 0 keeps none.
+  uint64_t result_cache_bytes = 256ull << 20;
+  // Audience leaves are split into chunks of this many UTC days (0: not
+  // split), each cached on its own.
+  int audience_chunk_days = 60;
+};
+
 struct QueryStats {
   uint64_t partitions_from_sets = 0;
   uint64_t partitions_scanned = 0;
@@ -35,13 +45,19 @@ struct QueryStats {
   uint64_t partition_cache_hits = 0;
   uint64_t partition_cache_misses = 0;
   uint64_t partition_cache_bytes = 0;
+  // The audience result cache (query/result_cache.h).
+  uint64_t result_cache_hits = 0;
+  uint64_t result_cache_misses = 0;
+  uint64_t result_cache_evictions = 0;
+  uint64_t result_cache_bytes = 0;
 };
 
 class QueryService {
  public:
   // Queries read the speed layer and, when lake.storage is set, the lake.
   // REQUIRES: speed and the lake's parts outlive the service.
-  static std::unique_ptr<QueryService> Create(speed::SpeedLayer* speed, LakeAccess lake = {});
+  static std::unique_ptr<QueryService> Create(speed::SpeedLayer* speed, LakeAccess lake = {},
+                                              QueryOptions options = {});
   virtual ~QueryService() = default;
 
   // POST /api/v1/segmentation. InvalidArgument (-> HTTP 400) names the bad
@@ -53,10 +69,17 @@ class QueryService {
   virtual Status Funnel(const std::string& app_id, std::string_view request_json, std::string* response_json) = 0;
   virtual Status Retention(const std::string& app_id, std::string_view request_json,
                            std::string* response_json) = 0;
-  // POST /api/v1/audience, exact mode (query/audience.h). InvalidArgument
-  // (-> HTTP 400) names the bad field of the request.
+  // POST /api/v1/audience (query/audience.h), exact or estimate mode, over
+  // the one app of a read key. InvalidArgument (-> HTTP 400) names the bad
+  // field of the request.
   virtual Status Audience(const std::string& app_id, std::string_view request_json,
                           std::string* response_json) = 0;
+  // POST /api/v1/audience with a portfolio key: `apps` are the apps the key
+  // reads (docs/api.md "Portfolios"). A leaf without "app" covers all of
+  // them; a leaf naming an app outside `apps` is PermissionDenied (-> 403);
+  // exact mode over more than one app is InvalidArgument.
+  virtual Status AudienceAcross(const std::vector<std::string>& apps, std::string_view request_json,
+                                std::string* response_json) = 0;
   // GET /api/v1/events: event names with counts.
   virtual Status EventNames(const std::string& app_id, std::string* response_json) = 0;
 

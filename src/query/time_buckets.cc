@@ -1,5 +1,6 @@
 #include "query/time_buckets.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "query/civil_time.h"
@@ -142,8 +143,25 @@ Status TimeBuckets::Make(Interval interval, std::shared_ptr<const TimeZone> tz, 
   if (b.count_ > kMaxBuckets)
     return Status::InvalidArgument("interval: the range has too many buckets (at most " +
                                    std::to_string(kMaxBuckets) + ")");
-  b.scan_begin_ms_ = from.utc ? from.ms : from.ms - kMaxOffsetMs;
-  b.scan_end_ms_ = to_exclusive.utc ? to_exclusive.ms : to_exclusive.ms + kMaxOffsetMs;
+  // An instant u is at local time u + offset(u), and |offset| < 26 h, so
+  // the instants of a local bound L lie within 26 h of L; the offsets in
+  // force there (zones change offset at most once in 13 hours) bound them.
+  auto offsets_near = [&](int64_t local_ms, int64_t* lo, int64_t* hi) {
+    *lo = INT64_MAX;
+    *hi = INT64_MIN;
+    for (int64_t probe = local_ms - kMaxOffsetMs; probe <= local_ms + kMaxOffsetMs; probe += kMaxOffsetMs / 2) {
+      const int64_t off = int64_t{b.tz_->OffsetAt(FloorDiv(probe, 1000))} * 1000;
+      *lo = std::min(*lo, off);
+      *hi = std::max(*hi, off);
+    }
+  };
+  int64_t lo = 0, hi = 0;
+  offsets_near(from.ms, &lo, &hi);
+  b.scan_begin_ms_ = from.utc ? from.ms : from.ms - hi;
+  b.inner_begin_ms_ = from.utc ? from.ms : from.ms - lo;
+  offsets_near(to_exclusive.ms, &lo, &hi);
+  b.scan_end_ms_ = to_exclusive.utc ? to_exclusive.ms : to_exclusive.ms - lo;
+  b.inner_end_ms_ = to_exclusive.utc ? to_exclusive.ms : to_exclusive.ms - hi;
   *out = std::move(b);
   return Status::OK();
 }

@@ -56,6 +56,11 @@ class TimeBuckets {
   // per-event checks decide).
   int64_t scan_begin_ms() const { return scan_begin_ms_; }
   int64_t scan_end_ms() const { return scan_end_ms_; }
+  // UTC ms range every instant of which is in the range (narrower than it
+  // at local bounds; empty when the range is shorter than the offsets'
+  // spread).
+  int64_t inner_begin_ms() const { return inner_begin_ms_; }
+  int64_t inner_end_ms() const { return inner_end_ms_; }
 
   // The bucket of an event, given its UTC time and its local time, or -1
   // when it lies outside the range.
@@ -81,6 +86,7 @@ class TimeBuckets {
   int64_t first_key_ = 0;
   int64_t count_ = 0;
   int64_t scan_begin_ms_ = 0, scan_end_ms_ = 0;
+  int64_t inner_begin_ms_ = 0, inner_end_ms_ = 0;
 };
 
 }  // namespace swell::query

@@ -12,6 +12,13 @@ config::Config TwoApps() {
   return c;
 }
 
+config::Config WithPortfolio() {
+  config::Config c = TwoApps();
+  c.portfolios.push_back({"both", {"web", "ios"}, "both-read-0123456789ab"});
+  c.portfolios.push_back({"justios", {"ios"}, "ios-only-portfolio-key"});
+  return c;
+}
+
 TEST(KeyRegistryTest, IngestAndReadKeysAreSeparate) {
   KeyRegistry keys(TwoApps());
   ASSERT_NE(keys.AppForIngestKey("web-ingest-0123456789"), nullptr);
@@ -28,6 +35,8 @@ TEST(KeyRegistryTest, AuthorizeRead) {
   ReadAuth a = keys.AuthorizeRead(true, "Bearer web-read-0123456789ab");
   EXPECT_EQ(a.http_status, 200);
   EXPECT_EQ(a.app_id, "web");
+  EXPECT_EQ(a.apps, std::vector<std::string>{"web"});
+  EXPECT_FALSE(a.portfolio);
   a = keys.AuthorizeRead(true, "bearer  ios-read-0123456789ab ");
   EXPECT_EQ(a.http_status, 200);
   EXPECT_EQ(a.app_id, "ios");
@@ -47,6 +56,68 @@ TEST(KeyRegistryTest, AuthorizeRead) {
   EXPECT_EQ(a.http_status, 403);
   EXPECT_NE(a.error.find("ingest key"), std::string::npos);
   EXPECT_TRUE(a.app_id.empty());
+}
+
+TEST(KeyRegistryTest, PortfolioKeys) {
+  KeyRegistry keys(WithPortfolio());
+  ReadAuth a = keys.AuthorizeRead(true, "Bearer both-read-0123456789ab");
+  EXPECT_EQ(a.http_status, 200);
+  EXPECT_TRUE(a.portfolio);
+  EXPECT_TRUE(a.app_id.empty());
+  EXPECT_EQ(a.apps, (std::vector<std::string>{"web", "ios"}));
+  EXPECT_TRUE(a.error.empty());
+
+  a = keys.AuthorizeRead(true, "Bearer ios-only-portfolio-key");
+  EXPECT_EQ(a.http_status, 200);
+  EXPECT_TRUE(a.portfolio);
+  EXPECT_TRUE(a.app_id.empty());
+  EXPECT_EQ(a.apps, std::vector<std::string>{"ios"});
+
+  // App keys are unchanged by portfolios.
+  a = keys.AuthorizeRead(true, "Bearer ios-read-0123456789ab");
+  EXPECT_EQ(a.http_status, 200);
+  EXPECT_FALSE(a.portfolio);
+  EXPECT_EQ(a.app_id, "ios");
+  EXPECT_EQ(a.apps, std::vector<std::string>{"ios"});
+
+  // A portfolio key is a read key only: not an app's, and no ingest key.
+  EXPECT_EQ(keys.AppForReadKey("both-read-0123456789ab"), nullptr);
+  EXPECT_EQ(keys.AppForIngestKey("both-read-0123456789ab"), nullptr);
+  ASSERT_NE(keys.PortfolioForReadKey("both-read-0123456789ab"), nullptr);
+  EXPECT_EQ(keys.PortfolioForReadKey("both-read-0123456789ab")->id, "both");
+  EXPECT_EQ(keys.PortfolioForReadKey("web-read-0123456789ab"), nullptr);
+  EXPECT_EQ(keys.PortfolioForReadKey("web-ingest-0123456789"), nullptr);
+  EXPECT_EQ(*keys.AppForIngestKey("web-ingest-0123456789"), "web");
+
+  // Near misses of a portfolio key: prefixes, extensions, one byte off.
+  for (const char* bad : {"Bearer both-read-0123456789a", "Bearer both-read-0123456789abc",
+                          "Bearer both-read-0123456789aB", "Bearer Both-read-0123456789ab"}) {
+    a = keys.AuthorizeRead(true, bad);
+    EXPECT_EQ(a.http_status, 403) << bad;
+    EXPECT_EQ(a.error, "invalid read key") << bad;
+    EXPECT_FALSE(a.portfolio) << bad;
+    EXPECT_TRUE(a.apps.empty()) << bad;
+  }
+  a = keys.AuthorizeRead(false, "");
+  EXPECT_EQ(a.http_status, 401);
+  EXPECT_TRUE(a.apps.empty());
+}
+
+TEST(KeyRegistryTest, KeysDifferingInLengthOrOneByteDoNotMatch) {
+  KeyRegistry keys(TwoApps());
+  std::string key = "web-read-0123456789ab";
+  for (size_t i = 0; i < key.size(); ++i) {
+    std::string bad = key;
+    bad[i] ^= 1;
+    EXPECT_EQ(keys.AppForReadKey(bad), nullptr) << bad;
+    EXPECT_EQ(keys.AppForReadKey(key.substr(0, i)), nullptr) << i;
+  }
+  EXPECT_EQ(keys.AppForReadKey(key + "x"), nullptr);
+  EXPECT_EQ(keys.AppForReadKey(key + std::string(1, '\0')), nullptr);
+  ASSERT_NE(keys.AppForReadKey(key), nullptr);
+  KeyRegistry none{config::Config{}};
+  EXPECT_EQ(none.AppForReadKey(key), nullptr);
+  EXPECT_EQ(none.AuthorizeRead(true, "Bearer " + key).http_status, 403);
 }
 
 }  // namespace

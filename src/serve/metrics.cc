@@ -152,6 +152,17 @@ std::string HttpMetrics::Render(const EngineStats& s) const {
   line("swell_partition_cache_requests_total", "result=\"miss\"", std::to_string(s.queries.partition_cache_misses));
   Header(&out, "swell_partition_cache_bytes", "gauge", "Memory held by loaded lake partitions.");
   line("swell_partition_cache_bytes", "", std::to_string(s.queries.partition_cache_bytes));
+  Header(&out, "swell_query_result_cache_hits_total", "counter",
+         "Audience chunk results taken from the result cache (their data unchanged since they were computed).");
+  line("swell_query_result_cache_hits_total", "", std::to_string(s.queries.result_cache_hits));
+  Header(&out, "swell_query_result_cache_misses_total", "counter",
+         "Audience chunk results computed: not cached, or their data changed.");
+  line("swell_query_result_cache_misses_total", "", std::to_string(s.queries.result_cache_misses));
+  Header(&out, "swell_query_result_cache_evictions_total", "counter",
+         "Cached audience chunk results dropped to stay within the cache's bytes.");
+  line("swell_query_result_cache_evictions_total", "", std::to_string(s.queries.result_cache_evictions));
+  Header(&out, "swell_query_result_cache_bytes", "gauge", "Memory held by the audience result cache.");
+  line("swell_query_result_cache_bytes", "", std::to_string(s.queries.result_cache_bytes));
 
   Header(&out, "swell_wal_fsync_seconds", "histogram",
          "Latency of write-ahead log fsyncs (one per commit group).");

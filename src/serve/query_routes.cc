@@ -5,51 +5,75 @@
 
 namespace swell::serve {
 
-bool QueryRoutes::Authorize(const httplib::Request& req, httplib::Response& res, std::string* app_id) {
-  ReadAuth auth = keys_->AuthorizeRead(req.has_header("Authorization"), req.get_header_value("Authorization"));
-  if (auth.http_status != 200) {
-    if (auth.http_status == 401) res.set_header("WWW-Authenticate", "Bearer");
-    SendJson(res, auth.http_status, ErrorJson(auth.error));
+namespace {
+
+constexpr const char* kPortfolioReadsAudiencesOnly =
+    "a portfolio key reads audiences only (POST /api/v1/audience)";
+
+}  // namespace
+
+bool QueryRoutes::Authorize(const httplib::Request& req, httplib::Response& res, bool portfolio_ok,
+                            ReadAuth* auth) {
+  *auth = keys_->AuthorizeRead(req.has_header("Authorization"), req.get_header_value("Authorization"));
+  if (auth->http_status != 200) {
+    if (auth->http_status == 401) res.set_header("WWW-Authenticate", "Bearer");
+    SendJson(res, auth->http_status, ErrorJson(auth->error));
     return false;
   }
-  *app_id = std::move(auth.app_id);
+  if (auth->portfolio && !portfolio_ok) {
+    SendJson(res, 403, ErrorJson(kPortfolioReadsAudiencesOnly));
+    return false;
+  }
   return true;
 }
 
 void QueryRoutes::Answer(httplib::Response& res, const Status& st, std::string json) {
   if (st.ok()) return SendJson(res, 200, std::move(json));
   if (st.IsInvalidArgument() || st.IsNotSupported()) return SendJson(res, 400, ErrorJson(st.message()));
+  if (st.IsPermissionDenied()) return SendJson(res, 403, ErrorJson(st.message()));
   SendJson(res, 500, ErrorJson("query failed: " + st.ToString()));
 }
 
 void QueryRoutes::Segmentation(const httplib::Request& req, httplib::Response& res,
                                const httplib::ContentReader& reader) {
-  Post(req, res, reader, &query::QueryService::Segmentation);
+  PostForApp(req, res, reader, &query::QueryService::Segmentation);
 }
 
 void QueryRoutes::Audience(const httplib::Request& req, httplib::Response& res,
                            const httplib::ContentReader& reader) {
-  Post(req, res, reader, &query::QueryService::Audience);
+  Post(req, res, reader, /*portfolio_ok=*/true, [this](const ReadAuth& auth, std::string_view body, std::string* out) {
+    if (auth.portfolio) return engine_->queries()->AudienceAcross(auth.apps, body, out);
+    return engine_->queries()->Audience(auth.app_id, body, out);
+  });
 }
 
 void QueryRoutes::Funnel(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
-  Post(req, res, reader, &query::QueryService::Funnel);
+  PostForApp(req, res, reader, &query::QueryService::Funnel);
 }
 
 void QueryRoutes::Retention(const httplib::Request& req, httplib::Response& res,
                             const httplib::ContentReader& reader) {
-  Post(req, res, reader, &query::QueryService::Retention);
+  PostForApp(req, res, reader, &query::QueryService::Retention);
+}
+
+void QueryRoutes::PostForApp(const httplib::Request& req, httplib::Response& res,
+                             const httplib::ContentReader& reader,
+                             Status (query::QueryService::*run)(const std::string&, std::string_view, std::string*)) {
+  Post(req, res, reader, /*portfolio_ok=*/false,
+       [this, run](const ReadAuth& auth, std::string_view body, std::string* out) {
+         return (engine_->queries()->*run)(auth.app_id, body, out);
+       });
 }
 
 void QueryRoutes::Post(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader,
-                       Status (query::QueryService::*run)(const std::string&, std::string_view, std::string*)) {
+                       bool portfolio_ok, const Run& run) {
   // The body is read first, whatever the key, so that a refused request
   // leaves the keep-alive connection usable.
   std::string body;
   BodyResult br = ReadRequestBody(req, reader, max_body_bytes_, 4 * max_body_bytes_, &body);
   if (!br.drained) CloseAfterResponse(res);
-  std::string app;
-  if (!Authorize(req, res, &app)) return;
+  ReadAuth auth;
+  if (!Authorize(req, res, portfolio_ok, &auth)) return;
   switch (br.outcome) {
     case BodyResult::Outcome::kOk: break;
     case BodyResult::Outcome::kTooLarge: return SendJson(res, 413, ErrorJson("query " + br.message));
@@ -58,15 +82,15 @@ void QueryRoutes::Post(const httplib::Request& req, httplib::Response& res, cons
     case BodyResult::Outcome::kReadFailed: return SendJson(res, 400, ErrorJson(br.message));
   }
   std::string out;
-  Status st = (engine_->queries()->*run)(app, body, &out);
+  Status st = run(auth, body, &out);
   Answer(res, st, std::move(out));
 }
 
 void QueryRoutes::Events(const httplib::Request& req, httplib::Response& res) {
-  std::string app;
-  if (!Authorize(req, res, &app)) return;
+  ReadAuth auth;
+  if (!Authorize(req, res, /*portfolio_ok=*/false, &auth)) return;
   std::string out;
-  Status st = engine_->queries()->EventNames(app, &out);
+  Status st = engine_->queries()->EventNames(auth.app_id, &out);
   Answer(res, st, std::move(out));
 }
 

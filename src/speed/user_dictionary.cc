@@ -5,6 +5,7 @@
 
 #include <cerrno>
 
+#include "sketch/theta_hash.h"
 #include "util/coding.h"
 #include "util/crc32c.h"
 #include "util/file_util.h"
@@ -21,6 +22,13 @@ constexpr uint32_t kMaxKeyBytes = 1u << 20;
 
 
 }  // namespace
+
+uint64_t UserDictionary::ItemHashOfKey(std::string_view key) {
+  if (key.size() >= 2 && (key[0] == 'u' || key[0] == 'd') && key[1] == ':') key.remove_prefix(2);
+  if (key.empty()) return 0;
+  // The seed of the lake's sets/ sketches (lake::kSetsSketchSeed).
+  return ThetaHashBytes(key.data(), key.size(), kThetaDefaultSeed);
+}
 
 void AppendUserRecord(std::string* dst, std::string_view key) {
   std::string body;
@@ -93,6 +101,7 @@ Status UserDictionary::Load(const std::string& contents) {
     if (keys_.Find(key) != Interner::kMissing)
       return Status::Corruption(path_ + ": user key recorded twice");
     keys_.Intern(key);
+    item_hashes_.push_back(ItemHashOfKey(key));
     in.remove_prefix(kRecordHeader + len);
   }
   truncated_bytes_ = in.size();
@@ -103,6 +112,7 @@ uint32_t UserDictionary::GetOrAdd(std::string_view key) {
   uint32_t id = keys_.Find(key);
   if (id != Interner::kMissing) return id;
   id = keys_.Intern(key);
+  item_hashes_.push_back(ItemHashOfKey(key));
   if (fd_ >= 0) AppendUserRecord(&pending_, key);
   return id;
 }

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "speed/interner.h"
 #include "util/status.h"
@@ -39,6 +40,17 @@ class UserDictionary {
   // REQUIRES: id < size().
   std::string_view KeyOf(uint32_t id) const { return keys_.Get(id); }
   uint32_t size() const { return keys_.size(); }
+  // The theta sketch hash of the user's item: the key without its "u:" /
+  // "d:" prefix (the user id, else the device id), hashed as DataSketches'
+  // update(std::string) hashes those bytes with seed 9001, so it equals
+  // lake::SetsSketchItemHash of any event of the user. 0 when the item is
+  // empty (or, in theory, hashes to 0): the user has no item. A key with
+  // neither prefix (Event::UserKey() makes none) is hashed whole. Computed
+  // once when the key is added or loaded, so any set of user numbers
+  // becomes a sketch without re-hashing ids. REQUIRES: id < size().
+  uint64_t ItemHash(uint32_t id) const { return item_hashes_[id]; }
+  // ItemHash of a key (exposed for tests and callers holding keys).
+  static uint64_t ItemHashOfKey(std::string_view key);
 
   // Appends the buffered records to the file (one write).
   Status Flush();
@@ -46,7 +58,9 @@ class UserDictionary {
   Status Sync();
 
   uint64_t truncated_bytes() const { return truncated_bytes_; }
-  uint64_t MemoryBytes() const { return keys_.MemoryBytes() + pending_.capacity(); }
+  uint64_t MemoryBytes() const {
+    return keys_.MemoryBytes() + pending_.capacity() + item_hashes_.capacity() * sizeof(uint64_t);
+  }
 
   // The file header: magic and format version.
   static constexpr std::string_view kMagic{"SWUDICT1", 8};
@@ -58,6 +72,7 @@ class UserDictionary {
   std::string path_;
   int fd_ = -1;
   Interner keys_;
+  std::vector<uint64_t> item_hashes_;  // per user number: ItemHashOfKey(key)
   std::string pending_;  // encoded records not yet written
   uint64_t truncated_bytes_ = 0;
 };

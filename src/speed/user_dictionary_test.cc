@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "sketch/theta_hash.h"
 #include "util/file_util.h"
 
 namespace swell::speed {
@@ -119,6 +120,67 @@ TEST(UserDictionaryTest, MemoryOnlyWhenPathEmpty) {
   ASSERT_TRUE(UserDictionary::Open("", &dict).ok());
   EXPECT_EQ(dict->GetOrAdd("u:a"), 0u);
   EXPECT_TRUE(dict->Sync().ok());
+}
+
+uint64_t IdHash(std::string_view id) { return ThetaHashBytes(id.data(), id.size(), 9001); }
+
+TEST(UserDictionaryTest, ItemHashIsTheThetaHashOfTheIdAndSurvivesReopen) {
+  std::string path = TempDir() + "/users.dict";
+  const std::string utf8 = "\xF0\x9F\x98\x80 \xE5\xAD\x97";
+  {
+    std::unique_ptr<UserDictionary> dict;
+    ASSERT_TRUE(UserDictionary::Open(path, &dict).ok());
+    const uint64_t before = dict->MemoryBytes();
+    EXPECT_EQ(dict->GetOrAdd("u:alice"), 0u);
+    EXPECT_EQ(dict->GetOrAdd("d:device-1"), 1u);
+    EXPECT_EQ(dict->GetOrAdd("d:"), 2u);  // no user id, no device id: no item
+    EXPECT_EQ(dict->GetOrAdd("u:" + utf8), 3u);
+    EXPECT_EQ(dict->GetOrAdd("u:d:x"), 4u);  // only the first prefix goes
+    EXPECT_GE(dict->MemoryBytes(), before + 5 * sizeof(uint64_t));
+    EXPECT_EQ(dict->ItemHash(0), IdHash("alice"));
+    EXPECT_EQ(dict->ItemHash(1), IdHash("device-1"));
+    EXPECT_EQ(dict->ItemHash(2), 0u);
+    EXPECT_EQ(dict->ItemHash(3), IdHash(utf8));
+    EXPECT_EQ(dict->ItemHash(4), IdHash("d:x"));
+    // A user id and a device id that are the same string are the same item.
+    EXPECT_EQ(UserDictionary::ItemHashOfKey("u:same"), UserDictionary::ItemHashOfKey("d:same"));
+    EXPECT_NE(dict->ItemHash(0), dict->ItemHash(1));
+    EXPECT_LT(dict->ItemHash(0), uint64_t{1} << 63);
+    ASSERT_TRUE(dict->Sync().ok());
+  }
+  std::unique_ptr<UserDictionary> dict;
+  ASSERT_TRUE(UserDictionary::Open(path, &dict).ok());
+  ASSERT_EQ(dict->size(), 5u);
+  EXPECT_EQ(dict->ItemHash(0), IdHash("alice"));
+  EXPECT_EQ(dict->ItemHash(1), IdHash("device-1"));
+  EXPECT_EQ(dict->ItemHash(2), 0u);
+  EXPECT_EQ(dict->ItemHash(3), IdHash(utf8));
+  EXPECT_EQ(dict->ItemHash(4), IdHash("d:x"));
+  // Keys added after the reload get theirs too.
+  EXPECT_EQ(dict->GetOrAdd("u:bob"), 5u);
+  EXPECT_EQ(dict->ItemHash(5), IdHash("bob"));
+  EXPECT_EQ(dict->ItemHash(0), IdHash("alice"));
+}
+
+TEST(UserDictionaryTest, ItemHashAfterATornTail) {
+  std::string path = TempDir() + "/users.dict";
+  {
+    std::unique_ptr<UserDictionary> dict;
+    ASSERT_TRUE(UserDictionary::Open(path, &dict).ok());
+    dict->GetOrAdd("u:a");
+    dict->GetOrAdd("u:b");
+    ASSERT_TRUE(dict->Sync().ok());
+  }
+  std::string contents;
+  ASSERT_TRUE(ReadFileToString(path, &contents).ok());
+  ASSERT_TRUE(WriteFileAtomic(path, contents.substr(0, contents.size() - 1)).ok());
+  std::unique_ptr<UserDictionary> dict;
+  ASSERT_TRUE(UserDictionary::Open(path, &dict).ok());
+  ASSERT_EQ(dict->size(), 1u);
+  // The lost record comes back (as the log replay re-adds it) with its hash.
+  EXPECT_EQ(dict->GetOrAdd("u:c"), 1u);
+  EXPECT_EQ(dict->ItemHash(0), IdHash("a"));
+  EXPECT_EQ(dict->ItemHash(1), IdHash("c"));
 }
 
 }  // namespace

@@ -158,7 +158,7 @@ try {
     t.eq(r.code, 0, `demo example ${m[1]} runs`, r.stderr);
     const answer = JSON.parse(r.stdout || '{}');
     const size = m[1] === 'funnel' ? answer.steps?.[0]?.users : m[1] === 'retention'
-      ? answer.overall?.[0]?.users : seriesTotal(answer);
+      ? answer.overall?.[0]?.users : m[1] === 'audience' ? answer.count : seriesTotal(answer);
     t.ok(size > 0, `demo example ${m[1]} finds data`, r.stdout.slice(0, 300));
   }
   r = run(bin, ['demo', '--data', data, '--no-serve']);

@@ -19,7 +19,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { duckConnect, duckQuery } from '../peers/index.mjs';
-import { prng, helpers, ms, EVENT_TYPES, adversarialEvents, toNdjson, readEventsSql, duckSetup, sqlString, dedupKept }
+import { audienceRangeSql, prng, helpers, ms, EVENT_TYPES, adversarialEvents, toNdjson, readEventsSql, duckSetup, sqlString, dedupKept }
   from './oracle_lib.mjs';
 
 const runner = process.argv[2];
@@ -148,7 +148,10 @@ function badRequests() {
     { tree: deep },
     { tree: { op: 'or', children: Array.from({ length: 257 }, () => l) } },
     { tree: { ...l, colour: 'red' } },
-    { tree: l, mode: 'estimate' },
+    { tree: l, mode: 'estimate', sample: 3 },
+    { tree: l, std_devs: 2 },
+    { tree: l, mode: 'estimate', std_devs: 4 },
+    { tree: { ...l, app: '../other' } },
     { tree: { ...l, from: '2026-03-03' } },
     { tree: { ...l, min_count: 0 } },
     { tree: { ...l, value: 'x' } },
@@ -174,18 +177,7 @@ function propSql(l) {
 }
 // A range condition: dates and timestamps without an offset are wall-clock
 // times in the request's zone; to is inclusive (a whole day for a date).
-function rangeSql(l, tz) {
-  const local = `timezone(${sqlString(tz)}, epoch_ms(time)::TIMESTAMPTZ)`;
-  const conds = [];
-  const hasOffset = (s) => /(Z|[+-]\d{2}:\d{2})$/.test(s);
-  if (/^\d{4}-\d{2}-\d{2}$/.test(l.from)) conds.push(`${local} >= TIMESTAMP ${sqlString(l.from)}`);
-  else if (hasOffset(l.from)) conds.push(`time >= ${Date.parse(l.from)}`);
-  else conds.push(`${local} >= TIMESTAMP ${sqlString(l.from.replace('T', ' '))}`);
-  if (/^\d{4}-\d{2}-\d{2}$/.test(l.to)) conds.push(`${local} < (DATE ${sqlString(l.to)} + 1)::TIMESTAMP`);
-  else if (hasOffset(l.to)) conds.push(`time <= ${Date.parse(l.to)}`);
-  else conds.push(`${local} <= TIMESTAMP ${sqlString(l.to.replace('T', ' '))}`);
-  return `(${conds.join(' AND ')})`;
-}
+const rangeSql = (l, tz) => audienceRangeSql(l, `timezone(${sqlString(tz)}, epoch_ms(time)::TIMESTAMPTZ)`);
 function leaves(node, out = []) {
   if (node.op) for (const c of node.children) leaves(c, out);
   else out.push(node);

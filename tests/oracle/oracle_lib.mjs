@@ -379,6 +379,23 @@ export async function duckSetup(conn) {
 }
 
 export const sqlString = (s) => `'${String(s).replaceAll("'", "''")}'`;
+
+// The SQL condition of an audience leaf's range (docs/queries.md "Audiences"):
+// a date is its whole local day, a timestamp without an offset a local time,
+// one with Z or an offset an instant; `to` inclusive. `local` is the SQL of
+// the event's local time in the request's zone; `time` is epoch ms.
+export function audienceRangeSql(l, local) {
+  const hasOffset = (s) => /(Z|[+-]\d{2}:\d{2})$/.test(s);
+  const isDate = (s) => /^\d{4}-\d{2}-\d{2}$/.test(s);
+  const conds = [];
+  if (isDate(l.from)) conds.push(`${local} >= TIMESTAMP ${sqlString(l.from)}`);
+  else if (hasOffset(l.from)) conds.push(`time >= ${Date.parse(l.from)}`);
+  else conds.push(`${local} >= TIMESTAMP ${sqlString(l.from.replace('T', ' '))}`);
+  if (isDate(l.to)) conds.push(`${local} < (DATE ${sqlString(l.to)} + 1)::TIMESTAMP`);
+  else if (hasOffset(l.to)) conds.push(`time <= ${Date.parse(l.to)}`);
+  else conds.push(`${local} <= TIMESTAMP ${sqlString(l.to.replace('T', ' '))}`);
+  return `(${conds.join(' AND ')})`;
+}
 function propExpr(p) {
   const ref = typeof p === 'string' ? { property: p } : p;
   const path = sqlString(`$."${ref.property}"`);

@@ -75,6 +75,11 @@ class Runner {
     options_.seal_parallel = static_cast<int>(Uniform(1, 3));
     options_.wal_segment_bytes = Chance(0.5) ? 8192 : (1 << 20);  // many segments, so trimming shows
     options_.sync = false;  // durability is not under test here; speed is
+    // Audience chunks from a day (every midnight an edge) to the default,
+    // and a result cache from none through one that must evict to the
+    // default: answers must not depend on either.
+    options_.query.audience_chunk_days = Chance(0.5) ? 1 : static_cast<int>(Uniform(2, 60));
+    options_.query.result_cache_bytes = Chance(0.3) ? 0 : Chance(0.5) ? (64u << 10) : (256u << 20);
   }
 
   void Run() {
@@ -82,6 +87,8 @@ class Runner {
     JsonWriter w;
     w.BeginObject().Key("action").String("open").Key("raw_tier").Bool(options_.raw_tier)
         .Key("seal_parallel").Int(options_.seal_parallel).Key("wal_segment_bytes").Uint(options_.wal_segment_bytes)
+        .Key("audience_chunk_days").Int(options_.query.audience_chunk_days)
+        .Key("result_cache_bytes").Uint(options_.query.result_cache_bytes)
         .EndObject();
     Print(w.str());
 
