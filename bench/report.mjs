@@ -125,7 +125,7 @@ const queryTarget = (kind, faster, label) => {
   const r = q.ratio_parquet;
   return [label, `≥ ${faster}x faster than DuckDB`, `${n(1 / r, 1)}x (${ms(q.swell.median_ms)} vs ${ms(q.duckdb.parquet?.median_ms)})`, r <= 1 / faster ? 'met' : '**not met**'];
 };
-p('## Targets (issue 4)', '');
+p('## Targets', '');
 p(`Measured on this machine with ${n(events)} events${events < 1e7 ? ' (the targets are set for 10M events)' : ''}.`, '');
 const targetRows = [
   ['Segmentation (every segmentation query)', '≥ 10x faster than DuckDB',
