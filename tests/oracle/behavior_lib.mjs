@@ -1137,3 +1137,65 @@ export function retentionBadRequests() {
     { req: { ...base, start: { event: 'signup', filters: [{ or: [] }] } }, field: 'start.filters[0]' },
   ];
 }
+
+// ---------------------------------------------------------------- the oracle frame
+// What funnel.mjs and retention.mjs share around their own SQL: the command
+// line, DuckDB, and three data sets (realistic, adversarial, a small
+// realistic one) whose runner processes start at once, so the runner works
+// while the self-checks run. makeRequests(rand, kind, n) draws requests.
+export async function startBehaviorOracle(name, makeRequests, badRequests) {
+  const runner = process.argv[2];
+  const selfOnly = process.argv.includes('--self-check-only');
+  const baseSeed = Number(process.argv.find((a, i) => i >= 3 && /^\d+$/.test(a)) ?? process.env.SWELL_ORACLE_SEED ?? 20261125);
+  const t0 = Date.now();
+  const conn = await duckConnect();
+  await duckSetup(conn);
+  console.log(`oracle_${name}: seed ${baseSeed} (reproduce: node ${name}.mjs RUNNER ${baseSeed})`);
+  const sets = [
+    { label: 'realistic', seed: baseSeed, make: (rand) => ({ evs: realisticEvents(rand), requests: makeRequests(rand, 'realistic', 30) }) },
+    { label: 'adversarial', seed: baseSeed + 7919, make: (rand) => ({ evs: adversarialBehaviorEvents(rand), requests: makeRequests(rand, 'adversarial', 30) }) },
+    { label: 'realistic', seed: baseSeed + 2 * 7919, make: (rand) => ({ evs: realisticEvents(rand, { users: 24, start: '2026-10-10', days: 28 }), requests: makeRequests(rand, 'realistic', 20) }) },
+  ];
+  const bad = badRequests;
+  const runs = selfOnly || !runner ? [] : sets.map((s) => {
+    const { evs, requests } = s.make(prng(s.seed));
+    const started = startRunner(runner, `swell-${name}-oracle-`, evs, requests.concat(bad.map((b) => b.req)), s.seed);
+    return { ...s, evs, requests, started };
+  });
+  process.on('uncaughtException', (e) => { for (const r of runs) r.started.kill(); console.error(`oracle_${name}: FAIL ${e.stack ?? e}`); process.exit(1); });
+  return { name, runner, selfOnly, baseSeed, t0, conn, runs, bad };
+}
+
+// After the self-checks: compares every run with DuckDB (expectFn,
+// compareFn as checkRun takes them) and exits. A run where no answer changed
+// as events arrived, or with fewer than minNonempty of its answers
+// non-empty, fails: the data would not have tested anything.
+export async function finishBehaviorOracle(o, { expectFn, compareFn, minNonempty }) {
+  const { name, runner, selfOnly, baseSeed, t0, conn, runs, bad } = o;
+  if (selfOnly) process.exit(0);
+  if (!runner) {
+    console.error(`usage: node ${name}.mjs RUNNER [base-seed]`);
+    process.exit(2);
+  }
+  const sum = { datasets: 0, requests: 0, checkpoints: 0, answers: 0, nonempty: 0, numbers: 0, nonzero: 0, refused: 0, changed: 0, midSeal: 0 };
+  let failed = false;
+  for (const r of runs) {
+    if (failed) break;
+    const t = await checkRun(conn, { name, label: r.label, seed: r.seed, evs: r.evs, requests: r.requests, bad, started: r.started,
+      expectFn, compareFn });
+    if (t.error) {
+      console.error(`oracle_${name}: FAIL (data kept in ${t.dir})\n${t.error}`);
+      failed = true;
+      break;
+    }
+    console.log(`  ${r.label} seed ${r.seed}: ${t.events} lines (${t.kept} after dedup), ${t.requests} requests, ${t.checkpoints} checkpoints, ` +
+      `${t.answers} answers (${t.nonempty} non-empty), ${t.numbers} numbers (${t.nonzero} non-zero), ${t.refused} refusals`);
+    sum.datasets++;
+    for (const k of Object.keys(sum)) if (k !== 'datasets') sum[k] += t[k];
+  }
+  await Promise.all(runs.map((r) => r.started.done));
+  if (!failed && sum.changed === 0) { console.error(`oracle_${name}: FAIL no answer changed as events were ingested`); failed = true; }
+  if (!failed && sum.nonempty < sum.answers * minNonempty) { console.error(`oracle_${name}: FAIL too few non-empty answers (${sum.nonempty} of ${sum.answers})`); failed = true; }
+  console.log(`oracle_${name}: ${failed ? 'FAIL' : 'ok'} seed ${baseSeed} ${JSON.stringify(sum)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  process.exit(failed ? 1 : 0);
+}

@@ -20,30 +20,11 @@
 // SWELL_ORACLE_KEEP=1 keeps each run's files; --self-check-only skips the runner.
 import {
   prng, ms, duckConnect, duckSetup, realisticEvents, adversarialBehaviorEvents, retentionRequests, retentionBadRequests,
-  expectedRetentions, compareRetention, checkRun, startRunner, assertSame, loadInline,
+  expectedRetentions, compareRetention, startBehaviorOracle, finishBehaviorOracle, assertSame, loadInline,
 } from './behavior_lib.mjs';
 
-const runner = process.argv[2];
-const selfOnly = process.argv.includes('--self-check-only');
-const baseSeed = Number(process.argv.find((a, i) => i >= 3 && /^\d+$/.test(a)) ?? process.env.SWELL_ORACLE_SEED ?? 20261125);
-const t0 = Date.now();
-const conn = await duckConnect();
-await duckSetup(conn);
-console.log(`oracle_retention: seed ${baseSeed} (reproduce: node retention.mjs RUNNER ${baseSeed})`);
-
-// The runs start first (the runner works while the self-checks run).
-const sets = [
-  { label: 'realistic', seed: baseSeed, make: (rand) => ({ evs: realisticEvents(rand), requests: retentionRequests(rand, 'realistic', 30) }) },
-  { label: 'adversarial', seed: baseSeed + 7919, make: (rand) => ({ evs: adversarialBehaviorEvents(rand), requests: retentionRequests(rand, 'adversarial', 30) }) },
-  { label: 'realistic', seed: baseSeed + 2 * 7919, make: (rand) => ({ evs: realisticEvents(rand, { users: 24, start: '2026-10-10', days: 28 }), requests: retentionRequests(rand, 'realistic', 20) }) },
-];
-const bad = retentionBadRequests();
-const runs = selfOnly || !runner ? [] : sets.map((s) => {
-  const { evs, requests } = s.make(prng(s.seed));
-  const started = startRunner(runner, 'swell-retention-oracle-', evs, requests.concat(bad.map((b) => b.req)), s.seed);
-  return { ...s, evs, requests, started };
-});
-process.on('uncaughtException', (e) => { for (const r of runs) r.started.kill(); console.error(`oracle_retention: FAIL ${e.stack ?? e}`); process.exit(1); });
+const oracle = await startBehaviorOracle('retention', retentionRequests, retentionBadRequests());
+const { conn, t0, baseSeed } = oracle;
 
 // ---------------------------------------------------------------- self-checks
 const E = (u, event_type, iso, extra = {}) => ({ user_id: u, device_id: null, event_type, time: ms(iso), ...extra });
@@ -127,32 +108,8 @@ await selfCheck('Lord Howe DST, rolling', howe, { ...howeReq, days: 'rolling' },
 await selfCheck('Lord Howe DST, UTC days', howe, { ...howeReq, timezone: undefined, from: '2026-10-03', to: '2026-10-04' }, {
   cohorts: [{ cohort: '2026-10-03', users: 1, retained: [1, 1] }, zeros('2026-10-04', 1)], overall: [col(0, 1, 1), col(1, 1, 1)] });
 console.log(`oracle_retention: self-checks ok (hand-computed data sets) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-if (selfOnly) process.exit(0);
-if (!runner) {
-  console.error('usage: node retention.mjs RUNNER [base-seed]');
-  process.exit(2);
-}
-
 // ---------------------------------------------------------------- runs
-const sum = { datasets: 0, requests: 0, checkpoints: 0, answers: 0, nonempty: 0, numbers: 0, nonzero: 0, refused: 0, changed: 0, midSeal: 0 };
-let failed = false;
-for (const r of runs) {
-  if (failed) break;
-  const t = await checkRun(conn, { name: 'retention', label: r.label, seed: r.seed, evs: r.evs, requests: r.requests, bad, started: r.started,
-    expectFn: (c, req, prefixes) => expectedRetentions(c, req, prefixes, req.as_of ? Date.parse(req.as_of) : Date.now()),
-    compareFn: compareRetention });
-  if (t.error) {
-    console.error(`oracle_retention: FAIL (data kept in ${t.dir})\n${t.error}`);
-    failed = true;
-    break;
-  }
-  console.log(`  ${r.label} seed ${r.seed}: ${t.events} lines (${t.kept} after dedup), ${t.requests} requests, ${t.checkpoints} checkpoints, ` +
-    `${t.answers} answers (${t.nonempty} non-empty), ${t.numbers} numbers (${t.nonzero} non-zero), ${t.refused} refusals`);
-  sum.datasets++;
-  for (const k of Object.keys(sum)) if (k !== 'datasets') sum[k] += t[k];
-}
-await Promise.all(runs.map((r) => r.started.done));
-if (!failed && sum.changed === 0) { console.error('oracle_retention: FAIL no answer changed as events were ingested'); failed = true; }
-if (!failed && sum.nonempty < sum.answers / 3) { console.error(`oracle_retention: FAIL too few non-empty answers (${sum.nonempty} of ${sum.answers})`); failed = true; }
-console.log(`oracle_retention: ${failed ? 'FAIL' : 'ok'} seed ${baseSeed} ${JSON.stringify(sum)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-process.exit(failed ? 1 : 0);
+await finishBehaviorOracle(oracle, {
+  expectFn: (c, req, prefixes) => expectedRetentions(c, req, prefixes, req.as_of ? Date.parse(req.as_of) : Date.now()),
+  compareFn: compareRetention, minNonempty: 1 / 3,
+});
