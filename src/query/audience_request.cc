@@ -181,11 +181,7 @@ Status ParseAudienceRequest(std::string_view json, AudienceRequest* out) {
       SWELL_RETURN_IF_ERROR(p.Node(value, "tree", 1, &req.root));
       has_tree = true;
     } else if (key == "mode") {
-      std::string mode;
-      SWELL_RETURN_IF_ERROR(GetString(value, field, &mode));
-      if (mode == "exact") req.estimate = false;
-      else if (mode == "estimate") req.estimate = true;
-      else return Bad(field, "must be one of exact, estimate");
+      SWELL_RETURN_IF_ERROR(GetChoice<bool>(value, field, {{"exact", false}, {"estimate", true}}, &req.estimate));
     } else if (key == "std_devs") {
       uint64_t n;
       SWELL_RETURN_IF_ERROR(GetCount(value, field, 1, 3, &n));

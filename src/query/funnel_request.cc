@@ -143,12 +143,9 @@ Status ParseFunnelRequest(std::string_view json, FunnelRequest* out) {
     } else if (key == "window") {
       SWELL_RETURN_IF_ERROR(ParseWindow(value, field, &req.window_ms));
     } else if (key == "order") {
-      std::string order;
-      SWELL_RETURN_IF_ERROR(GetString(value, field, &order));
-      if (order == "this") req.order = FunnelOrder::kThis;
-      else if (order == "exact") req.order = FunnelOrder::kExact;
-      else if (order == "any") req.order = FunnelOrder::kAny;
-      else return BadField(field, "must be one of this, exact, any");
+      SWELL_RETURN_IF_ERROR(GetChoice<FunnelOrder>(
+          value, field, {{"this", FunnelOrder::kThis}, {"exact", FunnelOrder::kExact}, {"any", FunnelOrder::kAny}},
+          &req.order));
     } else if (key == "exclusions") {
       SWELL_RETURN_IF_ERROR(ParseExclusions(value, field, &req.exclusions));
     } else if (key == "hold_constant") {

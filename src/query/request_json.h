@@ -5,7 +5,9 @@
 
 #include <simdjson.h>
 
+#include <initializer_list>
 #include <string>
+#include <utility>
 #include <string_view>
 
 #include "query/time_buckets.h"
@@ -18,6 +20,23 @@ namespace swell::query {
 Status BadField(const std::string& field, const std::string& why);
 // A JSON string.
 Status GetString(simdjson::dom::element e, const std::string& field, std::string* out);
+// A string naming one of choices; *out = the value paired with it, else
+// "FIELD: must be one of a, b, c".
+template <typename T>
+Status GetChoice(simdjson::dom::element e, const std::string& field,
+                 std::initializer_list<std::pair<std::string_view, T>> choices, T* out) {
+  std::string text;
+  SWELL_RETURN_IF_ERROR(GetString(e, field, &text));
+  std::string names;
+  for (const auto& [name, value] : choices) {
+    if (text == name) {
+      *out = value;
+      return Status::OK();
+    }
+    names.append(names.empty() ? "" : ", ").append(name);
+  }
+  return BadField(field, "must be one of " + names);
+}
 // A filter or leaf value as the text PropertyValue::ToText() gives for the
 // same JSON value, so that `"values": [3]` matches the property 3.
 Status GetValueText(simdjson::dom::element e, const std::string& field, std::string* out);

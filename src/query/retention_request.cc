@@ -73,29 +73,21 @@ Status ParseRetentionRequest(std::string_view json, RetentionRequest* out) {
       SWELL_RETURN_IF_ERROR(ParseFromBound(text, &t).WithContext(field));
       req.as_of = t;
     } else if (key == "mode") {
-      std::string mode;
-      SWELL_RETURN_IF_ERROR(GetString(value, field, &mode));
-      if (mode == "n_day") req.mode = RetentionMode::kNDay;
-      else if (mode == "unbounded") req.mode = RetentionMode::kUnbounded;
-      else if (mode == "brackets") req.mode = RetentionMode::kBrackets;
-      else return BadField(field, "must be one of n_day, unbounded, brackets");
+      SWELL_RETURN_IF_ERROR(GetChoice<RetentionMode>(value, field,
+                                                     {{"n_day", RetentionMode::kNDay},
+                                                      {"unbounded", RetentionMode::kUnbounded},
+                                                      {"brackets", RetentionMode::kBrackets}},
+                                                     &req.mode));
     } else if (key == "interval") {
-      std::string interval;
-      SWELL_RETURN_IF_ERROR(GetString(value, field, &interval));
-      if (interval == "day") req.interval = RetentionInterval::kDay;
-      else if (interval == "week") req.interval = RetentionInterval::kWeek;
-      else return BadField(field, "must be one of day, week");
+      SWELL_RETURN_IF_ERROR(GetChoice<RetentionInterval>(
+          value, field, {{"day", RetentionInterval::kDay}, {"week", RetentionInterval::kWeek}}, &req.interval));
     } else if (key == "periods") {
       SWELL_RETURN_IF_ERROR(GetInt(value, field, 1, kMaxRetentionPeriods, &req.periods));
     } else if (key == "brackets") {
       SWELL_RETURN_IF_ERROR(ParseBrackets(value, field, &req.brackets));
       has_brackets = true;
     } else if (key == "days") {
-      std::string days;
-      SWELL_RETURN_IF_ERROR(GetString(value, field, &days));
-      if (days == "calendar") req.rolling = false;
-      else if (days == "rolling") req.rolling = true;
-      else return BadField(field, "must be one of calendar, rolling");
+      SWELL_RETURN_IF_ERROR(GetChoice<bool>(value, field, {{"calendar", false}, {"rolling", true}}, &req.rolling));
     } else {
       return BadField(field, "unknown field");
     }
