@@ -343,6 +343,19 @@ Status Manifest::SweepOrphans(Storage* storage, const Snapshot& snapshot, const 
     for (const LakeFile& f : snap.files) referenced.insert(f.key);
   }
 
+  // CURRENT may still name an expired version (a crash between a commit and
+  // its CURRENT write, then a Load that rolled forward): point it at a
+  // retained one first, so that it never names a deleted version.
+  if (!expired_versions.empty()) {
+    std::string current;
+    uint64_t named = 0;
+    Status cs = storage->Get(kManifestCurrentKey, &current);
+    if (!cs.ok() && !cs.IsNotFound()) return cs.WithContext("sweep stopped, nothing deleted");
+    if (!cs.ok() || !ParseCurrent(current, &named) || named < oldest_retained)
+      SWELL_RETURN_IF_ERROR(storage->Put(kManifestCurrentKey, CurrentContent(snapshot.version))
+                                .WithContext("sweep stopped, nothing deleted"));
+  }
+
   // Versions first, oldest first: no version ever names a deleted file, and
   // an interrupted sweep leaves a contiguous run of versions.
   for (const std::string& key : expired_versions) {

@@ -360,6 +360,24 @@ TEST_F(ManifestTest, SweepRetainsRecentVersionsAndTheirFiles) {
   EXPECT_TRUE(AllFilesPresent(store_.get(), v4));
 }
 
+TEST_F(ManifestTest, SweepMovesCurrentOffTheVersionsItDeletes) {
+  uint64_t v = 0;
+  for (int i = 0; i < 4; ++i) v = CommitOk(v, {{Part("web", "2024-05-0" + std::to_string(i + 1))}, {}, uint64_t(i + 1)});
+  // CURRENT left on version 2 (a crash between a commit and its CURRENT
+  // write, then a load that rolled forward).
+  ASSERT_TRUE(store_->Put("_manifest/CURRENT", "v00000000000000000002.json\n").ok());
+  SweepOptions opts;
+  opts.min_age_ms = 0;
+  opts.retain_versions = 1;
+  SweepStats stats;
+  ASSERT_TRUE(Manifest::SweepOrphans(store_.get(), LoadOk(), opts, &stats).ok());
+  EXPECT_EQ(stats.deleted_versions, 3);
+  EXPECT_EQ(ReadOrMissing(Path("_manifest/CURRENT")), "v00000000000000000004.json\n");
+  LoadReport report;
+  EXPECT_EQ(LoadOk(&report).version, 4u);
+  EXPECT_TRUE(report.from_current);
+}
+
 TEST_F(ManifestTest, SweepWithAStaleSnapshotSparesNewerCommits) {
   CommitOk(0, {{Part("web", "2024-05-01")}, {}, 1});
   Snapshot stale = LoadOk();
