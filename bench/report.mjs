@@ -256,6 +256,16 @@ else {
   if (httpReady) p(`Server start on an empty data directory: ${n(httpReady.ready_s, 2)} s.`, '');
 }
 
+// ---- load ----
+// bench/load.mjs writes its own section, between markers, into the file this
+// report replaces: carry it over unchanged.
+{
+  let old = '';
+  try { old = fs.readFileSync(args.out, 'utf8'); } catch { /* no report yet */ }
+  const b = old.indexOf('<!-- load:begin -->'), e = old.indexOf('<!-- load:end -->');
+  if (b >= 0 && e > b) p(old.slice(b, e + '<!-- load:end -->'.length), '');
+}
+
 // ---- audiences ----
 // bench/audience.mjs's results (run.sh's audience step), when it ran.
 const audAcc = R('audience-accuracy.json');

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds everything and runs every test: unit tests,
 # oracle tests against DuckDB (across seals, too), end-to-end HTTP/SDK/crash
-# tests (kill -9 during ingest and seals), short fuzzing runs of the Parquet
-# reader and the theta sketch, and a short benchmark run that checks Swell and
-# DuckDB agree.
+# tests (kill -9 during ingest, seals and queries; a full disk; backup and
+# restore; limits, slow clients and key isolation; a short load run), short
+# fuzzing runs of every reader of untrusted bytes (tests/fuzz/README.md), and a
+# short benchmark run that checks Swell and DuckDB agree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh

@@ -35,6 +35,8 @@ Status OpenEngine(const std::string& data_dir, const config::Config& config, Ope
   options.lake_cache_bytes = config.lake.cache_bytes;
   options.query.result_cache_bytes = config.query.result_cache_bytes;
   options.query.audience_chunk_days = config.query.audience_chunk_days;
+  options.query.limits.max_range_days = config.limits.max_query_days;
+  options.query.limits.default_group_limit = static_cast<uint32_t>(config.limits.max_result_series);
   if (options.lake_cache_bytes == 0) {
     // Sealed days are read far more often than they change: give them a
     // quarter of the machine.

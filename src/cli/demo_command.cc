@@ -113,10 +113,10 @@ int RunDemo(const DemoArgs& args) {
           .count();
   const std::string range = "\"from\":\"" + day_text(now_ms - int64_t{args.days - 1} * 86400000) +
                             "\",\"to\":\"" + day_text(now_ms) + "\"";
-  if (args.no_serve) {
-    std::printf("App \"%s\" ingest key %s  read key %s\n", keys.id.c_str(), keys.ingest_key.c_str(),
-                keys.read_key.c_str());
-  }
+  // A demo is for trying the API: its keys are shown on every run (`swell
+  // serve` shows generated keys only on the run that created them).
+  std::printf("App \"%s\" ingest key %s  read key %s\n", keys.id.c_str(), keys.ingest_key.c_str(),
+              keys.read_key.c_str());
   std::printf("Example queries:\n");
   std::printf("  curl -s %s/api/v1/events -H 'Authorization: Bearer %s'\n", base.c_str(), keys.read_key.c_str());
   std::printf(

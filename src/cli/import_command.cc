@@ -8,6 +8,7 @@
 
 #include "cli/common.h"
 #include "collect/ndjson_import.h"
+#include "wal/log_writer.h"
 
 namespace swell::cli {
 
@@ -94,6 +95,11 @@ int RunImport(const ImportArgs& args) {
             sealed_events += sealed.events_sealed;
           }
           Status s = engine->Ingest(args.app, std::move(batch), &result);
+          if (wal::IsDiskFull(s)) {
+            return Status::ResourceExhausted(s.message() +
+                                             "; the import stopped here: free space, then import the file again "
+                                             "(events with an insert_id already imported are dropped as repeats)");
+          }
           if (s.IsResourceExhausted()) {
             return Status::ResourceExhausted("the speed layer's memory limit was reached even after a seal; " +
                                              s.message());

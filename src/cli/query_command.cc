@@ -15,6 +15,7 @@ struct QueryArgs {
   std::string data_dir = "./swell-data";
   std::string app = "default";
   std::string json;
+  std::string config_path;  // optional: its [limits] and [query] settings apply
 };
 
 int RunQuery(const QueryArgs& args) {
@@ -27,8 +28,13 @@ int RunQuery(const QueryArgs& args) {
     st = ReadJsonArgument(args.json, &request);
     if (!st.ok()) return Fail(st);
   }
+  config::Config config;
+  if (!args.config_path.empty()) {
+    st = config::LoadConfigFile(args.config_path, &config);
+    if (!st.ok()) return Fail(st);
+  }
   OpenedEngine opened;
-  st = OpenEngine(args.data_dir, config::Config{}, &opened);
+  st = OpenEngine(args.data_dir, config, &opened);
   if (!st.ok()) return Fail(st);
   std::string out;
   if (args.kind == "segmentation") {
@@ -68,6 +74,7 @@ void AddQueryCommand(CLI::App* app, std::function<int()>* action) {
     sub->add_option("--data", args->data_dir, "Data directory")->capture_default_str();
     sub->add_option("--app", args->app, "App id")->capture_default_str();
     sub->add_option("--json", args->json, "The request: JSON text, or @FILE")->required();
+    sub->add_option("--config", args->config_path, "Config file ([limits] and [query] settings)");
     sub->callback([args, action] { *action = [args] { return RunQuery(*args); }; });
   }
 
@@ -76,6 +83,7 @@ void AddQueryCommand(CLI::App* app, std::function<int()>* action) {
   CLI::App* e = query->add_subcommand("events", "Event names with counts");
   e->add_option("--data", ev->data_dir, "Data directory")->capture_default_str();
   e->add_option("--app", ev->app, "App id")->capture_default_str();
+  e->add_option("--config", ev->config_path, "Config file ([limits] and [query] settings)");
   e->callback([ev, action] { *action = [ev] { return RunQuery(*ev); }; });
 }
 

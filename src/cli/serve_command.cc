@@ -19,6 +19,32 @@ struct ServeArgs {
   bool quiet = false;
 };
 
+int Serve(Engine* engine, const config::Config& config, SignalWatcher* signals, bool log_requests,
+          const std::string& example_key);
+
+// Keys are secrets and a server's output often ends up in a log collector:
+// keys from a config file are never printed (its owner has them), and
+// generated keys only on the start that created them, the one moment there
+// is no other way to learn them.
+void PrintApps(const ServeArgs& args, const config::Config& config, bool created_keys) {
+  if (!args.config_path.empty()) {
+    std::string ids;
+    for (const config::AppConfig& app : config.apps) ids += (ids.empty() ? "" : ", ") + ("\"" + app.id + "\"");
+    std::printf("App%s %s: keys in %s\n", config.apps.size() > 1 ? "s" : "", ids.c_str(), args.config_path.c_str());
+    return;
+  }
+  const config::AppConfig& app = config.apps.front();
+  const std::string keys_file = args.data_dir + "/keys.toml";
+  if (created_keys) {
+    std::printf("Created keys for app \"%s\" in %s (shown this once; later starts do not print them)\n",
+                app.id.c_str(), keys_file.c_str());
+    std::printf("App %-12s ingest key %s  read key %s\n", ("\"" + app.id + "\"").c_str(), app.ingest_key.c_str(),
+                app.read_key.c_str());
+  } else {
+    std::printf("App \"%s\": keys in %s\n", app.id.c_str(), keys_file.c_str());
+  }
+}
+
 int RunServe(const ServeArgs& args) {
   SignalWatcher signals;
   config::Config config;
@@ -32,7 +58,6 @@ int RunServe(const ServeArgs& args) {
   }
   st = config::ValidateConfig(config);
   if (!st.ok()) return Fail(st);
-  if (created) std::printf("Created keys for app \"default\" in %s/keys.toml\n", args.data_dir.c_str());
 
   OpenedEngine opened;
   st = OpenEngine(args.data_dir, config, &opened);
@@ -44,12 +69,14 @@ int RunServe(const ServeArgs& args) {
     std::printf("Cut a torn tail of %llu bytes from the write-ahead log (an interrupted, unacknowledged write)\n",
                 static_cast<unsigned long long>(stats.replay_truncated_bytes));
   }
-  return ServeUntilSignal(opened.engine.get(), config, &signals, !args.quiet);
+  PrintApps(args, config, created);
+  return Serve(opened.engine.get(), config, &signals, !args.quiet, created ? config.apps.front().ingest_key : "");
 }
 
-}  // namespace
-
-int ServeUntilSignal(Engine* engine, const config::Config& config, SignalWatcher* signals, bool log_requests) {
+// Prints the URL and a curl example that sends with example_key (a
+// placeholder when empty), then serves until a signal.
+int Serve(Engine* engine, const config::Config& config, SignalWatcher* signals, bool log_requests,
+          const std::string& example_key) {
   std::string host;
   int port = 0;
   Status st = config::ParseListenAddress(config.server.listen, &host, &port);
@@ -65,16 +92,11 @@ int ServeUntilSignal(Engine* engine, const config::Config& config, SignalWatcher
   std::string url_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   if (host == "0.0.0.0") url_host = "127.0.0.1";
   std::string url = "http://" + url_host + ":" + std::to_string(bound);
-  for (const config::AppConfig& app : config.apps) {
-    std::printf("App %-12s ingest key %s  read key %s\n", ("\"" + app.id + "\"").c_str(), app.ingest_key.c_str(),
-                app.read_key.c_str());
-  }
   std::printf("Listening on %s\n", url.c_str());
-  const config::AppConfig& first = config.apps.front();
   std::printf(
       "Try: curl -s %s/2/httpapi -H 'Content-Type: application/json' -d "
       "'{\"api_key\":\"%s\",\"events\":[{\"user_id\":\"user-1\",\"event_type\":\"hello\"}]}'\n",
-      url.c_str(), first.ingest_key.c_str());
+      url.c_str(), example_key.empty() ? "INGEST_KEY" : example_key.c_str());
   std::fflush(stdout);
 
   SealSchedule schedule;
@@ -86,6 +108,13 @@ int ServeUntilSignal(Engine* engine, const config::Config& config, SignalWatcher
   if (!st.ok()) return Fail(st);
   std::fprintf(stderr, "swell: stopped\n");
   return 0;
+}
+
+}  // namespace
+
+int ServeUntilSignal(Engine* engine, const config::Config& config, SignalWatcher* signals, bool log_requests) {
+  // The demo's keys are generated for trying it out: its curl example uses them.
+  return Serve(engine, config, signals, log_requests, config.apps.front().ingest_key);
 }
 
 void AddServeCommand(CLI::App* app, std::function<int()>* action) {

@@ -15,8 +15,9 @@ namespace swell::cli {
 
 void AddServeCommand(CLI::App* app, std::function<int()>* action);
 
-// Serves engine until a signal arrives: prints the keys of every app, the
-// URL and a curl example, then answers requests. Returns the exit code.
+// Serves engine until a signal arrives: prints the URL and a curl example,
+// then answers requests (the caller has printed the apps and where their
+// keys are). Returns the exit code.
 // REQUIRES: signals was created before engine's threads.
 int ServeUntilSignal(Engine* engine, const config::Config& config, SignalWatcher* signals, bool log_requests);
 

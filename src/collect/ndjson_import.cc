@@ -429,4 +429,22 @@ Status ImportNdjson(const std::string& path, int64_t now_ms, const ImportOptions
   return importer.Run(path);
 }
 
+void ParseNdjsonBuffer(std::string_view data, int64_t now_ms, const ImportOptions& options,
+                       std::vector<Event>* events, ImportSummary* summary) {
+  *summary = ImportSummary();
+  Chunk c;
+  // The parser reads up to SIMDJSON_PADDING bytes past each line.
+  c.data.reset(new char[data.size() + simdjson::SIMDJSON_PADDING]());
+  if (!data.empty()) std::memcpy(c.data.get(), data.data(), data.size());
+  c.size = data.size();
+  c.capacity = data.size();
+  ChunkResult r;
+  ChunkParser(options, now_ms).Parse(c, &r);
+  summary->lines = r.lines;
+  summary->events = r.events.size();
+  summary->rejected = r.rejected;
+  summary->first_rejections = std::move(r.rejections);
+  events->insert(events->end(), std::make_move_iterator(r.events.begin()), std::make_move_iterator(r.events.end()));
+}
+
 }  // namespace swell::collect

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "collect/amplitude_request.h"
@@ -47,5 +48,13 @@ struct ImportSummary {
 // and reported, never silently dropped.
 Status ImportNdjson(const std::string& path, int64_t now_ms, const ImportOptions& options,
                     const std::function<Status(std::vector<Event>&& batch)>& sink, ImportSummary* summary);
+
+// Parses one in-memory buffer of NDJSON with the line parser ImportNdjson
+// runs on each chunk it reads (same line splitting, limits and rejection
+// reasons; no decompression, no batching): appends the valid events to
+// *events and fills *summary (events: those appended). Lets a caller or a
+// fuzzer reach the per-line parsing without a file.
+void ParseNdjsonBuffer(std::string_view data, int64_t now_ms, const ImportOptions& options,
+                       std::vector<Event>* events, ImportSummary* summary);
 
 }  // namespace swell::collect

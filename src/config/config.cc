@@ -235,7 +235,16 @@ Status ValidateConfig(const Config& config) {
       l.max_events_per_batch_request == 0 || l.memory_limit_bytes == 0) {
     return Status::InvalidArgument("[limits]: every limit must be positive");
   }
+  if (l.max_concurrent_queries < 0 || l.query_queue_seconds < 0 || l.max_query_days < 1 ||
+      l.max_result_series < 1 || l.max_result_series > 10000000) {
+    return Status::InvalidArgument(
+        "[limits]: max_concurrent_queries and query_queue_seconds must be 0 or more, max_query_days at least 1, "
+        "max_result_series from 1 to 10000000");
+  }
   if (config.server.threads < 1) return Status::InvalidArgument("[server]: threads must be at least 1");
+  if (config.server.header_timeout_seconds < 1 || config.server.body_timeout_seconds < 1) {
+    return Status::InvalidArgument("[server]: header_timeout_seconds and body_timeout_seconds must be at least 1");
+  }
   std::string host;
   int port = 0;
   Status st = ParseListenAddress(config.server.listen, &host, &port);
@@ -258,7 +267,10 @@ Status ParseConfig(std::string_view toml_text, std::string_view origin, Config* 
     std::string where = Where(origin, server->source()) + ": [server]";
     if (t == nullptr) return Status::InvalidArgument(std::string(origin) + ": server must be a table");
     SWELL_RETURN_IF_ERROR(CheckKnownKeys(
-        *t, {"listen", "threads", "read_timeout_seconds", "write_timeout_seconds", "keep_alive_seconds"}, where));
+        *t,
+        {"listen", "threads", "read_timeout_seconds", "write_timeout_seconds", "keep_alive_seconds",
+         "header_timeout_seconds", "body_timeout_seconds"},
+        where));
     SWELL_RETURN_IF_ERROR(GetString(*t, "listen", where, &c.server.listen, false));
     int64_t v = c.server.threads;
     SWELL_RETURN_IF_ERROR(GetInt(*t, "threads", where, 1, 1024, &v));
@@ -272,6 +284,12 @@ Status ParseConfig(std::string_view toml_text, std::string_view origin, Config* 
     v = c.server.keep_alive_seconds;
     SWELL_RETURN_IF_ERROR(GetInt(*t, "keep_alive_seconds", where, 1, 3600, &v));
     c.server.keep_alive_seconds = static_cast<int>(v);
+    v = c.server.header_timeout_seconds;
+    SWELL_RETURN_IF_ERROR(GetInt(*t, "header_timeout_seconds", where, 1, 3600, &v));
+    c.server.header_timeout_seconds = static_cast<int>(v);
+    v = c.server.body_timeout_seconds;
+    SWELL_RETURN_IF_ERROR(GetInt(*t, "body_timeout_seconds", where, 1, 3600, &v));
+    c.server.body_timeout_seconds = static_cast<int>(v);
   }
 
   if (const toml::node* limits = root.get("limits")) {
@@ -280,7 +298,9 @@ Status ParseConfig(std::string_view toml_text, std::string_view origin, Config* 
     if (t == nullptr) return Status::InvalidArgument(std::string(origin) + ": limits must be a table");
     SWELL_RETURN_IF_ERROR(CheckKnownKeys(*t,
                                          {"memory_limit", "max_body_bytes", "max_batch_body_bytes",
-                                          "max_events_per_request", "max_events_per_batch_request"},
+                                          "max_events_per_request", "max_events_per_batch_request",
+                                          "max_concurrent_queries", "query_queue_seconds", "max_query_days",
+                                          "max_result_series"},
                                          where));
     SWELL_RETURN_IF_ERROR(GetBytes(*t, "memory_limit", where, &c.limits.memory_limit_bytes));
     SWELL_RETURN_IF_ERROR(GetBytes(*t, "max_body_bytes", where, &c.limits.max_body_bytes));
@@ -291,6 +311,14 @@ Status ParseConfig(std::string_view toml_text, std::string_view origin, Config* 
     v = static_cast<int64_t>(c.limits.max_events_per_batch_request);
     SWELL_RETURN_IF_ERROR(GetInt(*t, "max_events_per_batch_request", where, 1, 10000000, &v));
     c.limits.max_events_per_batch_request = static_cast<uint64_t>(v);
+    v = c.limits.max_concurrent_queries;
+    SWELL_RETURN_IF_ERROR(GetInt(*t, "max_concurrent_queries", where, 0, 1024, &v));
+    c.limits.max_concurrent_queries = static_cast<int>(v);
+    v = c.limits.query_queue_seconds;
+    SWELL_RETURN_IF_ERROR(GetInt(*t, "query_queue_seconds", where, 0, 600, &v));
+    c.limits.query_queue_seconds = static_cast<int>(v);
+    SWELL_RETURN_IF_ERROR(GetInt(*t, "max_query_days", where, 1, 100 * 366, &c.limits.max_query_days));
+    SWELL_RETURN_IF_ERROR(GetInt(*t, "max_result_series", where, 1, 10000000, &c.limits.max_result_series));
   }
 
   if (const toml::node* lake = root.get("lake")) {

@@ -35,6 +35,12 @@ struct ServerConfig {
   int read_timeout_seconds = 30;
   int write_timeout_seconds = 30;
   int keep_alive_seconds = 5;
+  // A slow client must not hold a worker: the request line and headers must
+  // arrive within header_timeout_seconds of the connection's accept (or of
+  // its previous response plus keep_alive_seconds), and the body within
+  // body_timeout_seconds of the headers; the connection is closed otherwise.
+  int header_timeout_seconds = 10;
+  int body_timeout_seconds = 60;
 };
 
 struct LimitsConfig {
@@ -43,6 +49,14 @@ struct LimitsConfig {
   uint64_t max_batch_body_bytes = 20ull << 20;    // POST /batch
   uint64_t max_events_per_request = 2000;         // POST /2/httpapi
   uint64_t max_events_per_batch_request = 100000; // POST /batch
+  // Queries run at once; 0: the machine's hardware threads (at least 2).
+  // Queries over it wait up to query_queue_seconds for a slot (at most twice
+  // as many as run wait), then get 429 with Retry-After. Ingest is not
+  // counted: it must never wait behind a dashboard.
+  int max_concurrent_queries = 0;
+  int query_queue_seconds = 2;
+  int64_t max_query_days = 3660;      // from..to of a query (each audience leaf)
+  int64_t max_result_series = 1000;   // segmentation series per event without "limit"
 };
 
 // The batch layer: when the speed layer's events are sealed into the lake.

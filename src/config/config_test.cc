@@ -110,6 +110,58 @@ TEST(ConfigTest, ParsesQuery) {
   EXPECT_NE(Error(std::string(kTwoApps) + "[query]\ncache = 1\n").find("unknown key"), std::string::npos);
 }
 
+
+TEST(ConfigTest, ParsesQueryLimitsAndSlowClientTimeouts) {
+  Config c;
+  ASSERT_TRUE(Parse(kTwoApps, &c).ok());
+  EXPECT_EQ(c.server.header_timeout_seconds, 10);
+  EXPECT_EQ(c.server.body_timeout_seconds, 60);
+  EXPECT_EQ(c.limits.max_concurrent_queries, 0);  // auto: hardware threads
+  EXPECT_EQ(c.limits.query_queue_seconds, 2);
+  EXPECT_EQ(c.limits.max_query_days, 3660);
+  EXPECT_EQ(c.limits.max_result_series, 1000);
+  std::string text = std::string(kTwoApps) +
+                     "[server]\nheader_timeout_seconds = 3\nbody_timeout_seconds = 7\n"
+                     "[limits]\nmax_concurrent_queries = 4\nquery_queue_seconds = 0\nmax_query_days = 31\n"
+                     "max_result_series = 50\n";
+  Status st = Parse(text, &c);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(c.server.header_timeout_seconds, 3);
+  EXPECT_EQ(c.server.body_timeout_seconds, 7);
+  EXPECT_EQ(c.limits.max_concurrent_queries, 4);
+  EXPECT_EQ(c.limits.query_queue_seconds, 0);
+  EXPECT_EQ(c.limits.max_query_days, 31);
+  EXPECT_EQ(c.limits.max_result_series, 50);
+
+  auto limits = [](const std::string& body) { return std::string(kTwoApps) + "[limits]\n" + body + "\n"; };
+  auto server = [](const std::string& body) { return std::string(kTwoApps) + "[server]\n" + body + "\n"; };
+  EXPECT_NE(Error(server("header_timeout_seconds = 0")).find("header_timeout_seconds must be between 1"),
+            std::string::npos);
+  EXPECT_NE(Error(server("body_timeout_seconds = 3601")).find("body_timeout_seconds must be between 1"),
+            std::string::npos);
+  EXPECT_NE(Error(server("body_timeout_seconds = \"60\"")).find("body_timeout_seconds must be an integer"),
+            std::string::npos);
+  EXPECT_NE(Error(limits("max_concurrent_queries = -1")).find("max_concurrent_queries must be between 0"),
+            std::string::npos);
+  EXPECT_NE(Error(limits("query_queue_seconds = -1")).find("query_queue_seconds must be between 0"),
+            std::string::npos);
+  EXPECT_NE(Error(limits("max_query_days = 0")).find("max_query_days must be between 1"), std::string::npos);
+  EXPECT_NE(Error(limits("max_result_series = 10000001")).find("max_result_series must be between 1 and 10000000"),
+            std::string::npos);
+  EXPECT_NE(Error(limits("max_queries = 3")).find("unknown key"), std::string::npos);
+
+  // Set in code rather than parsed, the same rules hold.
+  ASSERT_TRUE(Parse(kTwoApps, &c).ok());
+  Config bad = c;
+  bad.server.header_timeout_seconds = 0;
+  EXPECT_FALSE(ValidateConfig(bad).ok());
+  bad = c;
+  bad.limits.max_result_series = 0;
+  EXPECT_FALSE(ValidateConfig(bad).ok());
+  bad = c;
+  bad.limits.max_concurrent_queries = -2;
+  EXPECT_FALSE(ValidateConfig(bad).ok());
+}
 TEST(ConfigTest, RefusesNoApps) {
   EXPECT_NE(Error("").find("no apps"), std::string::npos);
   EXPECT_NE(Error("[server]\nlisten = \"127.0.0.1:1\"\n").find("no apps"), std::string::npos);

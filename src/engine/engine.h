@@ -65,7 +65,8 @@ class Engine {
   ~Engine();
 
   // Makes events durable, then queryable. OK means both; on error nothing of
-  // the batch is acknowledged. ResourceExhausted when the speed layer is full.
+  // the batch is acknowledged. ResourceExhausted when the speed layer is full
+  // or, with wal::IsDiskFull() true, when the disk is (nothing stored, retry).
   // REQUIRES: app_id names a configured app and every event is valid
   // (collect/ validates).
   Status Ingest(const std::string& app_id, std::vector<Event> events, IngestResult* result);

@@ -35,11 +35,8 @@ swell_add_test(parquet_reader_test
 
 # The reader's libFuzzer target (clang only): scripts/fuzz.sh builds and runs it.
 if(SWELL_FUZZ)
-  foreach(_t swell_parquet_format swell_parquet_compression swell_parquet_reader)
+  foreach(_t swell_parquet_format swell_parquet_compression)
     target_compile_options(${_t} PRIVATE -fsanitize=fuzzer-no-link)
   endforeach()
-  add_executable(parquet_reader_fuzzer ${_pqr}/fuzz/parquet_reader_fuzzer.cc)
-  target_compile_options(parquet_reader_fuzzer PRIVATE -fsanitize=fuzzer)
-  target_link_options(parquet_reader_fuzzer PRIVATE -fsanitize=fuzzer)
-  target_link_libraries(parquet_reader_fuzzer PRIVATE swell_parquet_reader)
+  swell_add_fuzzer(parquet_reader_fuzzer ${_pqr}/fuzz/parquet_reader_fuzzer.cc swell_parquet_reader)
 endif()

@@ -6,6 +6,7 @@
 #include "query/audience_request.h"
 #include "query/audience_sketch.h"
 #include "query/civil_time.h"
+#include "query/request_limits.h"
 #include "lake/layout.h"
 #include "speed/app_state.h"
 
@@ -178,6 +179,10 @@ Status RunAudience(const AudienceSources& sources, const std::vector<std::string
                    std::string* response_json, AudienceScanStats* stats) {
   AudienceRequest req;
   SWELL_RETURN_IF_ERROR(ParseAudienceRequest(request_json, &req));
+  for (const AudienceLeaf& leaf : req.leaves) {
+    SWELL_RETURN_IF_ERROR(CheckRangeDays(leaf.field.empty() ? "" : leaf.field + ".", leaf.from, leaf.to_exclusive,
+                                         sources.max_range_days));
+  }
   std::vector<std::vector<std::string>> leaf_apps;
   SWELL_RETURN_IF_ERROR(ResolveLeafApps(req, apps, &leaf_apps));
   std::vector<std::string> involved;

@@ -30,6 +30,7 @@ struct AudienceSources {
   PartitionCache* partitions = nullptr;  // null without a lake
   ResultCache* results = nullptr;        // null: nothing is reused
   int chunk_days = 60;                   // 0: terms are not split
+  int64_t max_range_days = 0;            // a leaf spanning more is refused (CheckRangeDays); 0: any
   std::function<Status(const std::string& name, std::shared_ptr<const TimeZone>* out)> zone;
 };
 

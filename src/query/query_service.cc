@@ -61,6 +61,8 @@ class QueryServiceImpl : public QueryService {
   Status Segmentation(const std::string& app_id, std::string_view request_json, std::string* response_json) override {
     SegmentationRequest req;
     SWELL_RETURN_IF_ERROR(ParseSegmentationRequest(request_json, &req));
+    SWELL_RETURN_IF_ERROR(CheckRangeDays("", req.from, req.to_exclusive, options_.limits.max_range_days));
+    if (!req.group_by.empty() && req.limit == 0) req.limit = options_.limits.default_group_limit;
     std::shared_ptr<const TimeZone> tz;
     SWELL_RETURN_IF_ERROR(GetZone(req.timezone, &tz));
     TimeBuckets buckets;
@@ -90,6 +92,8 @@ class QueryServiceImpl : public QueryService {
   Status Funnel(const std::string& app_id, std::string_view request_json, std::string* response_json) override {
     std::unique_ptr<FunnelQuery> query;
     SWELL_RETURN_IF_ERROR(FunnelQuery::Create(request_json, Zones(), &query));
+    SWELL_RETURN_IF_ERROR(CheckRangeDays("", query->request().from, query->request().to_exclusive,
+                                         options_.limits.max_range_days));
     EventStream stream;
     SWELL_RETURN_IF_ERROR(BuildStream(app_id, query->stream_spec(), &stream));
     *response_json = query->Evaluate(stream);
@@ -101,6 +105,8 @@ class QueryServiceImpl : public QueryService {
                                std::chrono::system_clock::now().time_since_epoch()).count();
     std::unique_ptr<RetentionQuery> query;
     SWELL_RETURN_IF_ERROR(RetentionQuery::Create(request_json, Zones(), now_ms, &query));
+    SWELL_RETURN_IF_ERROR(CheckRangeDays("", query->request().from, query->request().to_exclusive,
+                                         options_.limits.max_range_days));
     if (query->SetsAnswer()) {
       // From the user sets, no row read. As Segmentation, the lake version
       // is taken while the app is held. A source without the sets this
@@ -142,6 +148,7 @@ class QueryServiceImpl : public QueryService {
     sources.partitions = cache_.get();
     sources.results = results_.get();
     sources.chunk_days = options_.audience_chunk_days;
+    sources.max_range_days = options_.limits.max_range_days;
     sources.zone = [this](const std::string& name, std::shared_ptr<const TimeZone>* out) { return GetZone(name, out); };
     AudienceScanStats scan;
     Status st = RunAudience(sources, apps, request_json, response_json, &scan);
@@ -190,11 +197,18 @@ class QueryServiceImpl : public QueryService {
     for (const auto& [name, c] : by_name) rows.emplace_back(&name, &c);
     std::stable_sort(rows.begin(), rows.end(),
                      [](const auto& a, const auto& b) { return a.second->totals > b.second->totals; });
+    // A client can make up any number of names; the list stays a page
+    // (docs/api.md "Limits"), the most frequent first.
+    constexpr size_t kMaxEventNames = 10'000;
+    const bool truncated = rows.size() > kMaxEventNames;
+    if (truncated) rows.resize(kMaxEventNames);
     JsonWriter w;
     w.BeginObject().Key("events").BeginArray();
     for (const auto& [name, c] : rows)
       w.BeginObject().Key("name").String(*name).Key("totals").Uint(c->totals).Key("users").Uint(c->users.cardinality()).EndObject();
-    w.EndArray().EndObject();
+    w.EndArray();
+    if (truncated) w.Key("truncated").Bool(true);
+    w.EndObject();
     *response_json = w.Take();
     return Status::OK();
   }

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "query/request_limits.h"
 #include "util/status.h"
 
 namespace swell::speed {
@@ -36,6 +37,8 @@ struct QueryOptions {
   // Audience leaves are split into chunks of this many UTC days (0: not
   // split), each cached on its own.
   int audience_chunk_days = 60;
+  // Range and group-by bounds of every request (none by default).
+  RequestLimits limits;
 };
 
 struct QueryStats {

@@ -57,7 +57,10 @@ class RangeFields {
   std::string timezone_;
 };
 
-// The request body as a JSON object; parser must outlive *out.
+// The request body as a JSON object; parser must outlive *out. A key given
+// twice in any object of the request is InvalidArgument naming its path:
+// simdjson keeps both, and parsers that read arrays by key would add them
+// up past their limits.
 Status ParseRequestObject(simdjson::dom::parser* parser, std::string_view json, simdjson::dom::object* out);
 
 }  // namespace swell::query

@@ -91,9 +91,11 @@ struct Sealer::DayBuild {
   uint64_t cut = 0;      // rows with lsn <= cut were taken from the speed layer
   uint64_t sealed_rows = 0;
   uint64_t written_rows = 0;
-  std::vector<lake::LakeFile> add;
+  std::vector<lake::LakeFile> add;  // stored in the lake (the users part too, once made)
   std::vector<std::string> remove;
   uint64_t bytes = 0;
+  bool commit_tried = false;  // Manifest::Commit ran: a version after base_version may name add
+  uint64_t base_version = 0;
 };
 
 Sealer::Sealer(lake::Storage* storage, lake::SnapshotHolder* holder, speed::SpeedLayer* speed, SealOptions options)
@@ -247,6 +249,7 @@ Status Sealer::RunDays(const std::string& app_id, const std::vector<int32_t>& da
         Status st = BuildDay(app_id, pass[i], from_raw ? nullptr : &held[i], *holder_->Get(), &build);
         if (!from_raw) held[i] = HeldEvents();  // its memory, now in the files
         if (st.ok() && !build.nothing) st = CommitDay(app_id, &build, &day_stats);
+        if (!st.ok()) DiscardUncommitted(build);
         std::lock_guard lock(mu);
         if (!st.ok() && first_error.ok())
           first_error = st.WithContext("seal " + app_id + " " + lake::DateString(pass[i]));
@@ -422,14 +425,32 @@ Status Sealer::UsersPart(const std::string& app_id, const lake::Snapshot& base, 
   return Status::OK();
 }
 
+void Sealer::DiscardUncommitted(const DayBuild& build) {
+  if (build.add.empty()) return;
+  if (build.commit_tried) {
+    // A commit can fail after its version was written (syncing the directory):
+    // then the files are live. Unsure (the version unreadable): keep them.
+    lake::Snapshot next;
+    Status st = lake::Manifest::LoadVersion(storage_, build.base_version + 1, &next);
+    if (!st.ok() && !st.IsNotFound()) return;
+    if (st.ok() && next.Find(build.add.front().key) != nullptr) return;
+  }
+  // Listed by no version, but visible to anything that globs the lake's
+  // directories (DuckDB over events/), and taking space that may be short:
+  // they go now rather than at the next sweep.
+  for (const lake::LakeFile& f : build.add) storage_->Delete(f.key).ok();
+}
+
 Status Sealer::CommitDay(const std::string& app_id, DayBuild* build, SealStats* stats) {
   std::lock_guard lock(commit_mu_);
   std::shared_ptr<const lake::Snapshot> base = holder_->Get();
   lake::ManifestEdit edit;
-  edit.add = build->add;
   edit.remove = build->remove;
-  SWELL_RETURN_IF_ERROR(UsersPart(app_id, *base, &edit.add));
+  SWELL_RETURN_IF_ERROR(UsersPart(app_id, *base, &build->add));
+  edit.add = build->add;
   uint64_t version = 0;
+  build->commit_tried = true;
+  build->base_version = base->version;
   SWELL_RETURN_IF_ERROR(lake::Manifest::Commit(storage_, base->version, edit, &version));
   auto snapshot = std::make_shared<lake::Snapshot>();
   SWELL_RETURN_IF_ERROR(lake::Manifest::LoadVersion(storage_, version, snapshot.get()));

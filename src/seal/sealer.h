@@ -91,6 +91,9 @@ class Sealer {
   Status BuildDay(const std::string& app_id, int32_t day, HeldEvents* held, const lake::Snapshot& base,
                   DayBuild* out);
   Status CommitDay(const std::string& app_id, DayBuild* build, SealStats* stats);
+  // After a failed build or commit: deletes the files the build stored unless
+  // a committed version lists them.
+  void DiscardUncommitted(const DayBuild& build);
   Status RunDays(const std::string& app_id, const std::vector<int32_t>& days, bool from_raw, SealStats* stats);
   Status UsersPart(const std::string& app_id, const lake::Snapshot& base, std::vector<lake::LakeFile>* add);
 

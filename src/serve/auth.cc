@@ -61,10 +61,19 @@ const config::PortfolioConfig* KeyRegistry::PortfolioForReadKey(std::string_view
 }
 
 ReadAuth KeyRegistry::AuthorizeRead(bool present, std::string_view authorization) const {
+  return AuthorizeReadHeaders(present ? 1 : 0, authorization);
+}
+
+ReadAuth KeyRegistry::AuthorizeReadHeaders(size_t header_count, std::string_view authorization) const {
   ReadAuth auth;
-  if (!present) {
+  if (header_count == 0) {
     auth.http_status = 401;
     auth.error = "missing Authorization header: send Authorization: Bearer <read key>";
+    return auth;
+  }
+  if (header_count > 1) {
+    auth.http_status = 401;
+    auth.error = "more than one Authorization header: send one, Authorization: Bearer <read key>";
     return auth;
   }
   constexpr std::string_view kScheme = "Bearer ";

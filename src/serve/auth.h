@@ -5,6 +5,7 @@
 // kind never works as another.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +37,11 @@ class KeyRegistry {
   // Checks an Authorization header value ("Bearer <read key>"); present is
   // false when the request had no Authorization header.
   ReadAuth AuthorizeRead(bool present, std::string_view authorization) const;
+  // As AuthorizeRead, for a request with header_count Authorization headers
+  // of which authorization is the first, whole (NUL bytes included). More
+  // than one is 401: which of them counts would depend on the parser, and a
+  // proxy in front may have checked another.
+  ReadAuth AuthorizeReadHeaders(size_t header_count, std::string_view authorization) const;
 
  private:
   enum class Role { kIngest, kRead, kPortfolioRead };

@@ -120,5 +120,68 @@ TEST(KeyRegistryTest, KeysDifferingInLengthOrOneByteDoNotMatch) {
   EXPECT_EQ(none.AuthorizeRead(true, "Bearer " + key).http_status, 403);
 }
 
+TEST(KeyRegistryTest, OneAuthorizationHeaderOnly) {
+  KeyRegistry keys(TwoApps());
+  ReadAuth a = keys.AuthorizeReadHeaders(1, "Bearer web-read-0123456789ab");
+  EXPECT_EQ(a.http_status, 200);
+  EXPECT_EQ(a.app_id, "web");
+  a = keys.AuthorizeReadHeaders(0, "Bearer web-read-0123456789ab");
+  EXPECT_EQ(a.http_status, 401);
+  EXPECT_NE(a.error.find("missing Authorization"), std::string::npos);
+  // Two headers are refused even when the first holds a valid key.
+  for (size_t n : {size_t{2}, size_t{3}}) {
+    a = keys.AuthorizeReadHeaders(n, "Bearer web-read-0123456789ab");
+    EXPECT_EQ(a.http_status, 401) << n;
+    EXPECT_NE(a.error.find("more than one Authorization header"), std::string::npos) << a.error;
+    EXPECT_TRUE(a.app_id.empty());
+    EXPECT_TRUE(a.apps.empty());
+  }
+  // A NUL ends nothing: the key is every byte sent.
+  using namespace std::string_literals;
+  a = keys.AuthorizeReadHeaders(1, "Bearer web-read-0123456789ab\0ios-read-0123456789ab"s);
+  EXPECT_EQ(a.http_status, 403);
+  EXPECT_TRUE(a.apps.empty());
+  a = keys.AuthorizeReadHeaders(1, "Bearer web-read-0123456789ab\n");
+  EXPECT_EQ(a.http_status, 403);
+  a = keys.AuthorizeReadHeaders(1, "Bearer web-read-0123456789ab\t");
+  EXPECT_EQ(a.http_status, 403);
+}
+
+// The comparison visits every configured key whatever matched (a mask, not
+// an early return): the first and the last key are found alike, a key that
+// is a prefix of another matches only itself, and a guess longer or shorter
+// than every key matches none.
+TEST(KeyRegistryTest, EveryKeyIsComparedExactly) {
+  config::Config c;
+  for (int i = 0; i < 40; ++i) {
+    std::string n = std::to_string(i);
+    c.apps.push_back({"app" + n, "ingest-key-abcdefgh-" + n, "read-key-abcdefghij-" + n});
+  }
+  // Keys that extend one another.
+  c.apps.push_back({"short", "shared-prefix-key-00", "shared-prefix-key-00x"});
+  c.apps.push_back({"long", "shared-prefix-key-00xy", "shared-prefix-key-00xyz"});
+  KeyRegistry keys(c);
+  for (int i = 0; i < 40; ++i) {
+    std::string n = std::to_string(i);
+    const std::string* app = keys.AppForIngestKey("ingest-key-abcdefgh-" + n);
+    ASSERT_NE(app, nullptr) << i;
+    EXPECT_EQ(*app, "app" + n);
+    app = keys.AppForReadKey("read-key-abcdefghij-" + n);
+    ASSERT_NE(app, nullptr) << i;
+    EXPECT_EQ(*app, "app" + n);
+    EXPECT_EQ(keys.AppForReadKey("ingest-key-abcdefgh-" + n), nullptr);
+  }
+  EXPECT_EQ(*keys.AppForIngestKey("shared-prefix-key-00"), "short");
+  EXPECT_EQ(*keys.AppForReadKey("shared-prefix-key-00x"), "short");
+  EXPECT_EQ(*keys.AppForIngestKey("shared-prefix-key-00xy"), "long");
+  EXPECT_EQ(*keys.AppForReadKey("shared-prefix-key-00xyz"), "long");
+  EXPECT_EQ(keys.AppForIngestKey("shared-prefix-key-0"), nullptr);
+  EXPECT_EQ(keys.AppForReadKey("shared-prefix-key-00xyzz"), nullptr);
+  EXPECT_EQ(keys.AppForReadKey(std::string(100000, 'k')), nullptr);
+  EXPECT_EQ(keys.AppForReadKey(""), nullptr);
+  EXPECT_EQ(keys.AuthorizeRead(true, "Bearer shared-prefix-key-00").http_status, 403);
+  EXPECT_EQ(keys.AuthorizeRead(true, "Bearer shared-prefix-key-00x").app_id, "short");
+}
+
 }  // namespace
 }  // namespace swell::serve

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 
 #include <cstdlib>
+#include <cstring>
+#include <set>
 #include <vector>
 
 namespace swell::serve {
@@ -39,36 +41,131 @@ std::string ConnectedPeer(int fd, int local_port) {
   return std::string(host) + "|" + std::to_string(peer_port);
 }
 
-}  // namespace
-
-std::string ConnectionTracker::Peer(const std::string& addr, int port) { return addr + "|" + std::to_string(port); }
-
-void ConnectionTracker::Begin(const httplib::Request& req) {
-  std::lock_guard<std::mutex> l(mu_);
-  busy_.insert(Peer(req.remote_addr, req.remote_port));
-}
-
-void ConnectionTracker::End(const httplib::Request& req) {
-  std::string peer = Peer(req.remote_addr, req.remote_port);
-  std::lock_guard<std::mutex> l(mu_);
-  auto it = busy_.find(peer);
-  if (it != busy_.end()) busy_.erase(it);
-  // After a stop, httplib ends a connection once its request is answered.
-}
-
-void ConnectionTracker::CloseIdle(int local_port) {
-  std::lock_guard<std::mutex> l(mu_);
-  DIR* dir = ::opendir("/proc/self/fd");
-  if (dir == nullptr) return;
+// The process's open descriptors.
+std::vector<int> OpenFds() {
   std::vector<int> fds;
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (dir == nullptr) return fds;
   while (dirent* e = ::readdir(dir)) {
     if (e->d_name[0] == '.') continue;
     fds.push_back(std::atoi(e->d_name));
   }
   ::closedir(dir);
-  for (int fd : fds) {
+  return fds;
+}
+
+// Whether a complete request head ("\r\n\r\n") waits unread in the socket:
+// the client has sent its request and waits for a worker to read it.
+bool CompleteHeadWaiting(int fd) {
+  static char buf[64 << 10];  // the watchdog's thread only
+  ssize_t n = ::recv(fd, buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
+  if (n < 4) return false;
+  return ::memmem(buf, static_cast<size_t>(n), "\r\n\r\n", 4) != nullptr;
+}
+
+}  // namespace
+
+std::string ConnectionTracker::Peer(const std::string& addr, int port) { return addr + "|" + std::to_string(port); }
+
+std::string ConnectionTracker::PeerOf(const httplib::Request& req) { return Peer(req.remote_addr, req.remote_port); }
+
+void ConnectionTracker::Begin(const httplib::Request& req, Clock::time_point body_deadline) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto [it, inserted] = conns_.try_emplace(PeerOf(req));
+  if (inserted) it->second.since = Clock::now();
+  ++it->second.busy;
+  it->second.body_deadline = body_deadline;
+}
+
+void ConnectionTracker::BodyDone(const std::string& peer) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = conns_.find(peer);
+  if (it != conns_.end()) it->second.body_deadline = Clock::time_point::max();
+}
+
+void ConnectionTracker::End(const httplib::Request& req, bool close) {
+  // Requests httplib refuses before reading the peer's address have none.
+  if (req.remote_addr.empty()) return;
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = conns_.find(PeerOf(req));
+  if (it == conns_.end()) return;  // refused before Begin, on a connection no sweep has seen yet
+  Conn& c = it->second;
+  if (c.busy > 0) --c.busy;
+  c.answered = true;
+  c.close = c.close || close;
+  c.since = Clock::now();
+  c.body_deadline = Clock::time_point::max();
+  // After a stop, httplib ends a connection once its request is answered.
+}
+
+ConnectionTracker::SweepCounts ConnectionTracker::Sweep(int local_port, const Timeouts& timeouts,
+                                                        Clock::time_point now) {
+  SweepCounts counts;
+  // Held throughout, so that a connection's Begin cannot fall between the
+  // listing of the descriptors and the dropping of closed connections.
+  std::lock_guard<std::mutex> l(mu_);
+  std::set<std::string> open;
+  for (int fd : OpenFds()) {
     std::string peer = ConnectedPeer(fd, local_port);
-    if (peer.empty() || busy_.count(peer)) continue;
+    if (peer.empty()) continue;
+    open.insert(peer);
+    auto [it, inserted] = conns_.try_emplace(peer);
+    Conn& c = it->second;
+    if (inserted) c.since = now;
+    if (c.busy > 0) {
+      if (c.body_deadline != Clock::time_point::max() && now > c.body_deadline + timeouts.body_grace) {
+        // The recv waiting for the body returns (ReadRequestBody reports
+        // the timeout); httplib then takes the socket for dead and closes it.
+        ::shutdown(fd, SHUT_RD);
+        c.body_deadline = Clock::time_point::max();
+        ++counts.body_ended;
+      }
+      continue;
+    }
+    if (c.shut) continue;
+    if (c.close) {
+      if (ConnectedPeer(fd, local_port) != peer) continue;
+      if (c.closing == Clock::time_point::max()) {
+        // The answer, then the end of the stream: a client that reads it
+        // closes its side, and httplib its own.
+        ::shutdown(fd, SHUT_WR);
+        c.closing = now;
+      } else if (now - c.closing > kLinger) {
+        ::shutdown(fd, SHUT_RDWR);
+        c.shut = true;
+      }
+      continue;
+    }
+    Clock::duration limit = c.answered ? timeouts.keep_alive + timeouts.header : timeouts.header;
+    if (now - c.since <= limit) continue;
+    if (CompleteHeadWaiting(fd)) {
+      // Queued for a worker: its headers get a full timeout once a worker
+      // takes them.
+      c.since = now;
+      c.answered = false;
+      continue;
+    }
+    // The descriptor could have been closed and reused since it was listed;
+    // look again right before shutting it down.
+    if (ConnectedPeer(fd, local_port) != peer) continue;
+    ::shutdown(fd, SHUT_RDWR);
+    ++counts.header_closed;
+    c.shut = true;
+  }
+  for (auto it = conns_.begin(); it != conns_.end();) {
+    it = open.contains(it->first) ? std::next(it) : conns_.erase(it);
+  }
+  counts.open = open.size();
+  return counts;
+}
+
+void ConnectionTracker::CloseIdle(int local_port) {
+  std::lock_guard<std::mutex> l(mu_);
+  for (int fd : OpenFds()) {
+    std::string peer = ConnectedPeer(fd, local_port);
+    if (peer.empty()) continue;
+    auto it = conns_.find(peer);
+    if (it != conns_.end() && it->second.busy > 0) continue;
     ::shutdown(fd, SHUT_RDWR);
   }
 }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -44,6 +45,27 @@ const KnownPath* FindPath(const std::string& path) {
 // current request can live in a thread-local.
 thread_local std::chrono::steady_clock::time_point t_request_start;
 thread_local bool t_request_started = false;
+
+// Queries run at once by default: one per hardware thread, as a query uses
+// one core; at least 2 so that one slow query cannot hold every other back.
+int DefaultConcurrentQueries() { return std::max(2, static_cast<int>(std::thread::hardware_concurrency())); }
+
+QueryLimits MakeQueryLimits(const config::Config& config) {
+  QueryLimits q;
+  q.max_body_bytes = 1ull << 20;
+  q.max_concurrent_queries =
+      config.limits.max_concurrent_queries > 0 ? config.limits.max_concurrent_queries : DefaultConcurrentQueries();
+  // Waiting queries hold HTTP workers too: as many may wait as run, twice.
+  q.max_queued_queries = 2 * q.max_concurrent_queries;
+  q.queue_wait = std::chrono::seconds(config.limits.query_queue_seconds);
+  return q;
+}
+
+// Whether the request announces a body (RFC 9112 6.3).
+bool HasBody(const httplib::Request& req) {
+  if (req.has_header("Transfer-Encoding")) return true;
+  return req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0";
+}
 
 const char* StatusText(int status) {
   switch (status) {
@@ -109,7 +131,7 @@ HttpServer::HttpServer(Engine* engine, const config::Config& config, HttpServerO
                                    l.max_event_age_ms = config.lake.max_event_age_days * 86'400'000;
                                    return l;
                                  }()}),
-      query_(engine, &keys_, 1ull << 20) {
+      query_(engine, &keys_, &metrics_, MakeQueryLimits(config)) {
   const config::ServerConfig& sc = config_.server;
   int threads = sc.threads;
   server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
@@ -131,17 +153,31 @@ HttpServer::HttpServer(Engine* engine, const config::Config& config, HttpServerO
   RegisterRoutes();
 }
 
-HttpServer::~HttpServer() { Stop(); }
-
 void HttpServer::RegisterRoutes() {
   server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response&) {
     t_request_start = std::chrono::steady_clock::now();
     t_request_started = true;
-    connections_.Begin(req);
+    // The headers are in: the body's time starts now.
+    if (HasBody(req)) {
+      auto deadline = t_request_start + std::chrono::seconds(config_.server.body_timeout_seconds);
+      connections_.Begin(req, deadline);
+      SetBodyDeadline({deadline, [this, peer = ConnectionTracker::PeerOf(req)](bool timed_out) {
+                         connections_.BodyDone(peer);
+                         if (timed_out) metrics_.CountSlowClosed(/*body=*/true, 1);
+                       }});
+    } else {
+      connections_.Begin(req);
+      SetBodyDeadline({});
+    }
     return httplib::Server::HandlerResponse::Unhandled;
   });
   server_.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-    connections_.End(req);
+    // A close the client asked for httplib does itself; one a route asked
+    // for (an unread body, a late one) is the watchdog's to do, at once.
+    bool close = res.get_header_value("Connection") == "close" && req.get_header_value("Connection") != "close" &&
+                 req.version != "HTTP/1.0";
+    connections_.End(req, close);
+    if (close) watchdog_cv_.notify_all();
     double seconds = 0;
     if (t_request_started) {
       seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_request_start).count();
@@ -183,6 +219,7 @@ void HttpServer::RegisterRoutes() {
                                      const httplib::ContentReader& reader) {
       AddCors(res);
       ingest_.Handle(route, req, res, reader);
+      if (TakeBodyTimedOut()) AnswerLateBody(res, /*amplitude_shape=*/true);
     });
     server_.Options(path, [](const httplib::Request&, httplib::Response& res) {
       AddCors(res);
@@ -195,18 +232,22 @@ void HttpServer::RegisterRoutes() {
   server_.Post("/api/v1/segmentation",
                [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
                  query_.Segmentation(req, res, reader);
+                 if (TakeBodyTimedOut()) AnswerLateBody(res, /*amplitude_shape=*/false);
                });
   server_.Post("/api/v1/audience",
                [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
                  query_.Audience(req, res, reader);
+                 if (TakeBodyTimedOut()) AnswerLateBody(res, /*amplitude_shape=*/false);
                });
   server_.Post("/api/v1/funnel",
                [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
                  query_.Funnel(req, res, reader);
+                 if (TakeBodyTimedOut()) AnswerLateBody(res, /*amplitude_shape=*/false);
                });
   server_.Post("/api/v1/retention",
                [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
                  query_.Retention(req, res, reader);
+                 if (TakeBodyTimedOut()) AnswerLateBody(res, /*amplitude_shape=*/false);
                });
   server_.Get("/api/v1/events", [this](const httplib::Request& req, httplib::Response& res) { query_.Events(req, res); });
   server_.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
@@ -233,6 +274,7 @@ void HttpServer::RegisterRoutes() {
     BodyResult br = ReadRequestBody(req, reader, 0, 1 << 20, &ignored);
     if (!br.drained) CloseAfterResponse(res);
     Fallback(req, res);
+    if (TakeBodyTimedOut()) AnswerLateBody(res, /*amplitude_shape=*/false);
   };
   auto without_body = [this](const httplib::Request& req, httplib::Response& res) { Fallback(req, res); };
   server_.Get(".*", without_body);
@@ -241,6 +283,41 @@ void HttpServer::RegisterRoutes() {
   server_.Put(".*", with_body);
   server_.Patch(".*", with_body);
   server_.Delete(".*", with_body);
+}
+
+void HttpServer::AnswerLateBody(httplib::Response& res, bool amplitude_shape) {
+  std::string message = "the request body did not arrive within " +
+                        std::to_string(config_.server.body_timeout_seconds) +
+                        " s of its headers ([server] body_timeout_seconds)";
+  SendJson(res, 408, amplitude_shape ? AmplitudeErrorJson(408, message) : ErrorJson(message));
+  CloseAfterResponse(res);
+}
+
+void HttpServer::Watchdog() {
+  ConnectionTracker::Timeouts timeouts;
+  timeouts.header = std::chrono::seconds(config_.server.header_timeout_seconds);
+  timeouts.keep_alive = std::chrono::seconds(config_.server.keep_alive_seconds);
+  // Slow connections closed since the last line on stderr: a flood is
+  // reported, at most every 10 s, rather than line by line.
+  uint64_t unreported = 0;
+  auto last_report = std::chrono::steady_clock::now() - std::chrono::seconds(10);
+  std::unique_lock<std::mutex> l(watchdog_mu_);
+  while (!stopping_.load()) {
+    watchdog_cv_.wait_for(l, std::chrono::milliseconds(500));
+    if (stopping_.load()) break;
+    auto now = std::chrono::steady_clock::now();
+    ConnectionTracker::SweepCounts counts = connections_.Sweep(bound_port_.load(), timeouts, now);
+    metrics_.SetConnections(counts.open);
+    if (counts.header_closed > 0) metrics_.CountSlowClosed(/*body=*/false, counts.header_closed);
+    unreported += counts.header_closed + counts.body_ended;
+    if (unreported > 0 && options_.log_requests && now - last_report >= std::chrono::seconds(10)) {
+      std::fprintf(stderr, "closed %llu slow connection(s): request headers or body not in within "
+                   "[server] header_timeout_seconds / body_timeout_seconds; %llu open\n",
+                   static_cast<unsigned long long>(unreported), static_cast<unsigned long long>(counts.open));
+      unreported = 0;
+      last_report = now;
+    }
+  }
 }
 
 void HttpServer::Fallback(const httplib::Request& req, httplib::Response& res) {
@@ -280,14 +357,28 @@ void HttpServer::WidenBacklog() {
 
 Status HttpServer::Run() {
   if (stopping_.load()) return Status::OK();
-  if (!server_.listen_after_bind() && !stopping_.load()) return Status::IOError("HTTP server stopped with an error");
+  {
+    std::lock_guard<std::mutex> l(watchdog_mu_);
+    if (!watchdog_.joinable() && bound_port_.load() > 0) watchdog_ = std::thread([this] { Watchdog(); });
+  }
+  bool ok = server_.listen_after_bind();
+  if (!ok && !stopping_.load()) return Status::IOError("HTTP server stopped with an error");
   return Status::OK();
 }
 
 void HttpServer::Stop() {
-  stopping_.store(true);
+  {
+    std::lock_guard<std::mutex> l(watchdog_mu_);
+    stopping_.store(true);
+  }
+  watchdog_cv_.notify_all();
   server_.stop();
   if (bound_port_.load() > 0) connections_.CloseIdle(bound_port_.load());
+}
+
+HttpServer::~HttpServer() {
+  Stop();
+  if (watchdog_.joinable()) watchdog_.join();
 }
 
 }  // namespace swell::serve

@@ -7,8 +7,11 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "config/config.h"
 #include "engine/engine.h"
@@ -45,6 +48,11 @@ class HttpServer {
   void RegisterRoutes();
   void Fallback(const httplib::Request& req, httplib::Response& res);
   void WidenBacklog();
+  // After a route read its body: a body that did not arrive within
+  // body_timeout_seconds is answered 408 and the connection closed.
+  void AnswerLateBody(httplib::Response& res, bool amplitude_shape);
+  // Shuts down slow connections every half second until Stop.
+  void Watchdog();
 
   Engine* engine_;
   config::Config config_;
@@ -58,6 +66,9 @@ class HttpServer {
   std::atomic<int> bound_port_{0};
   int listen_socket_ = -1;
   std::atomic<bool> stopping_{false};
+  std::mutex watchdog_mu_;
+  std::condition_variable watchdog_cv_;
+  std::thread watchdog_;
 };
 
 }  // namespace swell::serve

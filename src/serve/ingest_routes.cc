@@ -2,12 +2,15 @@
 
 #include <simdjson.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <set>
 
 #include "serve/request_body.h"
 #include "serve/response.h"
 #include "util/json_writer.h"
+#include "wal/log_writer.h"
 
 namespace swell::serve {
 
@@ -91,6 +94,20 @@ void IngestRoutes::Handle(Route route, const httplib::Request& req, httplib::Res
 
   IngestResult result;
   Status st = engine_->Ingest(*app, std::move(parsed.events), &result);
+  if (wal::IsDiskFull(st)) {
+    // Not a 500: the server is healthy and the request can succeed as sent
+    // once space is freed, and Amplitude SDKs retry a 503 with the same
+    // events (insert_id dedup makes any resend safe).
+    metrics_->CountRejectedEvents(RejectReason::kDiskFull, n);
+    // The file and errno are for the operator, at most once a minute.
+    static std::atomic<int64_t> last_logged_ms{0};
+    int64_t last = last_logged_ms.load(std::memory_order_relaxed);
+    if (now_ms - last >= 60'000 && last_logged_ms.compare_exchange_strong(last, now_ms))
+      std::fprintf(stderr, "swell: ingest refused: %s\n", st.message().c_str());
+    res.set_header("Retry-After", "60");
+    return reply(503, AmplitudeErrorJson(503, "Disk full: the server has no space left on its disk, so nothing from "
+                                              "this request was stored; retry later"));
+  }
   if (st.IsResourceExhausted()) {
     metrics_->CountRejectedEvents(RejectReason::kTooManyRequests, n);
     res.set_header("Retry-After", "30");

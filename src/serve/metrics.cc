@@ -38,6 +38,7 @@ std::string_view RejectReasonLabel(RejectReason reason) {
     case RejectReason::kTooManyEvents: return "too_many_events";
     case RejectReason::kTooManyRequests: return "too_many_requests";
     case RejectReason::kServerError: return "server_error";
+    case RejectReason::kDiskFull: return "disk_full";
     default: return "other";
   }
 }
@@ -114,6 +115,9 @@ std::string HttpMetrics::Render(const EngineStats& s) const {
 
   Header(&out, "swell_ingest_batches_total", "counter", "Batches written to the log since start.");
   line("swell_ingest_batches_total", "", std::to_string(s.batches));
+  Header(&out, "swell_ingest_disk_full_total", "counter",
+         "Batches the write-ahead log refused because the disk was full, since start (nothing of them stored).");
+  line("swell_ingest_disk_full_total", "", std::to_string(s.wal.disk_full));
 
   Header(&out, "swell_wal_bytes_total", "counter", "Bytes appended to the write-ahead log since start.");
   line("swell_wal_bytes_total", "", std::to_string(s.wal.bytes));
@@ -189,6 +193,22 @@ std::string HttpMetrics::Render(const EngineStats& s) const {
   line("swell_replayed_records", "", std::to_string(s.replayed_records));
   Header(&out, "swell_replay_truncated_bytes", "gauge", "Bytes of torn log tail cut at start.");
   line("swell_replay_truncated_bytes", "", std::to_string(s.replay_truncated_bytes));
+
+  Header(&out, "swell_queries_in_flight", "gauge", "Queries running now (at most [limits] max_concurrent_queries).");
+  line("swell_queries_in_flight", "", std::to_string(queries_running_.load(std::memory_order_relaxed)));
+  Header(&out, "swell_queries_waiting", "gauge", "Queries waiting for a slot to run.");
+  line("swell_queries_waiting", "", std::to_string(queries_waiting_.load(std::memory_order_relaxed)));
+  Header(&out, "swell_queries_refused_total", "counter",
+         "Queries answered 429: over max_concurrent_queries after the wait, since start.");
+  line("swell_queries_refused_total", "", std::to_string(queries_refused_.load(std::memory_order_relaxed)));
+  Header(&out, "swell_http_connections", "gauge", "Client connections open.");
+  line("swell_http_connections", "", std::to_string(connections_.load(std::memory_order_relaxed)));
+  Header(&out, "swell_http_slow_clients_closed_total", "counter",
+         "Connections closed because their headers or body did not arrive in time, since start.");
+  line("swell_http_slow_clients_closed_total", "phase=\"headers\"",
+       std::to_string(slow_closed_[0].load(std::memory_order_relaxed)));
+  line("swell_http_slow_clients_closed_total", "phase=\"body\"",
+       std::to_string(slow_closed_[1].load(std::memory_order_relaxed)));
 
   Header(&out, "swell_http_request_seconds", "histogram", "Time to answer HTTP requests, by route.");
   for (int r = 0; r < kRoutes; ++r) {

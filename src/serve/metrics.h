@@ -24,6 +24,7 @@ enum class RejectReason : int {
   kTooManyEvents,       // over the per-request event limit (413)
   kTooManyRequests,     // speed layer full (429)
   kServerError,         // the engine failed to store the batch (500)
+  kDiskFull,            // the disk was full, nothing stored (503)
   kCount
 };
 std::string_view RejectReasonLabel(RejectReason reason);
@@ -42,6 +43,20 @@ class HttpMetrics {
   // Any HTTP request that took seconds to answer.
   void ObserveRequest(Route route, double seconds);
 
+  // Queries running and waiting for a slot now (QueryGate).
+  void SetQueries(int running, int waiting) {
+    queries_running_.store(running, std::memory_order_relaxed);
+    queries_waiting_.store(waiting, std::memory_order_relaxed);
+  }
+  // A query refused with 429 for being over max_concurrent_queries.
+  void CountRefusedQuery() { queries_refused_.fetch_add(1, std::memory_order_relaxed); }
+  // Client connections open now (as the connection watchdog last saw them).
+  void SetConnections(uint64_t open) { connections_.store(open, std::memory_order_relaxed); }
+  // Connections closed for being slow: headers or body past their timeout.
+  void CountSlowClosed(bool body, uint64_t n) {
+    slow_closed_[body ? 1 : 0].fetch_add(n, std::memory_order_relaxed);
+  }
+
   // Renders these counters and the engine's stats.
   std::string Render(const EngineStats& stats) const;
 
@@ -58,6 +73,11 @@ class HttpMetrics {
     std::atomic<uint64_t> sum_nanos{0};
   };
   Histogram latency_[kRoutes];
+  std::atomic<int64_t> queries_running_{0};
+  std::atomic<int64_t> queries_waiting_{0};
+  std::atomic<uint64_t> queries_refused_{0};
+  std::atomic<uint64_t> connections_{0};
+  std::atomic<uint64_t> slow_closed_[2] = {};  // headers, body
 };
 
 }  // namespace swell::serve

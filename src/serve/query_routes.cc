@@ -10,11 +10,18 @@ namespace {
 constexpr const char* kPortfolioReadsAudiencesOnly =
     "a portfolio key reads audiences only (POST /api/v1/audience)";
 
+// Seconds a refused query is told to wait: queries take milliseconds to
+// seconds, so a slot is usually free again within one.
+constexpr int kRetryAfterSeconds = 1;
+
 }  // namespace
 
 bool QueryRoutes::Authorize(const httplib::Request& req, httplib::Response& res, bool portfolio_ok,
                             ReadAuth* auth) {
-  *auth = keys_->AuthorizeRead(req.has_header("Authorization"), req.get_header_value("Authorization"));
+  // The header's whole value: get_header_value stops at a NUL byte.
+  const size_t headers = req.get_header_value_count("Authorization");
+  *auth = keys_->AuthorizeReadHeaders(headers, headers > 0 ? std::string_view(req.headers.find("Authorization")->second)
+                                                           : std::string_view());
   if (auth->http_status != 200) {
     if (auth->http_status == 401) res.set_header("WWW-Authenticate", "Bearer");
     SendJson(res, auth->http_status, ErrorJson(auth->error));
@@ -32,6 +39,28 @@ void QueryRoutes::Answer(httplib::Response& res, const Status& st, std::string j
   if (st.IsInvalidArgument() || st.IsNotSupported()) return SendJson(res, 400, ErrorJson(st.message()));
   if (st.IsPermissionDenied()) return SendJson(res, 403, ErrorJson(st.message()));
   SendJson(res, 500, ErrorJson("query failed: " + st.ToString()));
+}
+
+void QueryRoutes::Gated(httplib::Response& res, const std::function<Status(std::string*)>& run) {
+  int running = 0;
+  if (!gate_.Enter(&running)) {
+    res.set_header("Retry-After", std::to_string(kRetryAfterSeconds));
+    return SendJson(res, 429,
+                    ErrorJson("too many queries at once: " + std::to_string(running) +
+                              " running, the server runs at most " + std::to_string(gate_.max_running()) +
+                              " ([limits] max_concurrent_queries); retry after " +
+                              std::to_string(kRetryAfterSeconds) + " s"));
+  }
+  std::string out;
+  Status st;
+  try {
+    st = run(&out);
+  } catch (...) {
+    gate_.Leave();
+    throw;
+  }
+  gate_.Leave();
+  Answer(res, st, std::move(out));
 }
 
 void QueryRoutes::Segmentation(const httplib::Request& req, httplib::Response& res,
@@ -70,7 +99,7 @@ void QueryRoutes::Post(const httplib::Request& req, httplib::Response& res, cons
   // The body is read first, whatever the key, so that a refused request
   // leaves the keep-alive connection usable.
   std::string body;
-  BodyResult br = ReadRequestBody(req, reader, max_body_bytes_, 4 * max_body_bytes_, &body);
+  BodyResult br = ReadRequestBody(req, reader, limits_.max_body_bytes, 4 * limits_.max_body_bytes, &body);
   if (!br.drained) CloseAfterResponse(res);
   ReadAuth auth;
   if (!Authorize(req, res, portfolio_ok, &auth)) return;
@@ -81,17 +110,13 @@ void QueryRoutes::Post(const httplib::Request& req, httplib::Response& res, cons
     case BodyResult::Outcome::kBadEncoding:
     case BodyResult::Outcome::kReadFailed: return SendJson(res, 400, ErrorJson(br.message));
   }
-  std::string out;
-  Status st = run(auth, body, &out);
-  Answer(res, st, std::move(out));
+  Gated(res, [&](std::string* out) { return run(auth, body, out); });
 }
 
 void QueryRoutes::Events(const httplib::Request& req, httplib::Response& res) {
   ReadAuth auth;
   if (!Authorize(req, res, /*portfolio_ok=*/false, &auth)) return;
-  std::string out;
-  Status st = engine_->queries()->EventNames(auth.app_id, &out);
-  Answer(res, st, std::move(out));
+  Gated(res, [&](std::string* out) { return engine_->queries()->EventNames(auth.app_id, out); });
 }
 
 }  // namespace swell::serve

@@ -8,6 +8,7 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -15,14 +16,29 @@
 
 #include "engine/engine.h"
 #include "serve/auth.h"
+#include "serve/metrics.h"
+#include "serve/query_gate.h"
 
 namespace swell::serve {
 
+// How much a query request may send and how many run at once ([limits] in
+// docs/operations.md; the bounds on what a query asks for are the query
+// layer's, query/request_limits.h).
+struct QueryLimits {
+  uint64_t max_body_bytes = 1ull << 20;
+  int max_concurrent_queries = 4;
+  int max_queued_queries = 8;
+  std::chrono::milliseconds queue_wait{2000};
+};
+
 class QueryRoutes {
  public:
-  // REQUIRES: engine and keys outlive the routes.
-  QueryRoutes(Engine* engine, const KeyRegistry* keys, uint64_t max_body_bytes)
-      : engine_(engine), keys_(keys), max_body_bytes_(max_body_bytes) {}
+  // REQUIRES: engine, keys and metrics outlive the routes.
+  QueryRoutes(Engine* engine, const KeyRegistry* keys, HttpMetrics* metrics, QueryLimits limits)
+      : engine_(engine),
+        keys_(keys),
+        limits_(limits),
+        gate_(limits.max_concurrent_queries, limits.max_queued_queries, limits.queue_wait, metrics) {}
 
   void Segmentation(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
   // POST /api/v1/audience: the same key, body limits and errors as
@@ -53,10 +69,13 @@ class QueryRoutes {
   // Answers with the outcome of a query: 200 with its JSON, 400 for a bad
   // request, 403 when it reads an app the key may not read, 500 otherwise.
   void Answer(httplib::Response& res, const Status& st, std::string json);
+  // Runs run under the gate, or answers 429 when no slot frees in time.
+  void Gated(httplib::Response& res, const std::function<Status(std::string*)>& run);
 
   Engine* engine_;
   const KeyRegistry* keys_;
-  uint64_t max_body_bytes_;
+  QueryLimits limits_;
+  QueryGate gate_;
 };
 
 }  // namespace swell::serve

@@ -72,10 +72,38 @@ class Inflater {
   bool finished_ = false;
 };
 
+// A worker serves one request at a time, so the request's deadline can live
+// in thread-locals.
+thread_local BodyDeadline t_deadline;
+thread_local bool t_timed_out = false;
+
+BodyResult ReadBody(const httplib::Request& req, const httplib::ContentReader& reader, uint64_t limit,
+                    uint64_t drain_limit, std::chrono::steady_clock::time_point deadline, std::string* body);
+
 }  // namespace
+
+void SetBodyDeadline(BodyDeadline deadline) { t_deadline = std::move(deadline); }
+
+bool TakeBodyTimedOut() {
+  bool t = t_timed_out;
+  t_timed_out = false;
+  return t;
+}
 
 BodyResult ReadRequestBody(const httplib::Request& req, const httplib::ContentReader& reader, uint64_t limit,
                            uint64_t drain_limit, std::string* body) {
+  BodyDeadline deadline = std::move(t_deadline);
+  t_deadline = BodyDeadline{};
+  BodyResult result = ReadBody(req, reader, limit, drain_limit, deadline.at, body);
+  t_timed_out = result.timed_out;
+  if (deadline.done) deadline.done(result.timed_out);
+  return result;
+}
+
+namespace {
+
+BodyResult ReadBody(const httplib::Request& req, const httplib::ContentReader& reader, uint64_t limit,
+                    uint64_t drain_limit, std::chrono::steady_clock::time_point deadline, std::string* body) {
   BodyResult result;
   body->clear();
   std::string encoding = Lower(req.get_header_value("Content-Encoding"));
@@ -124,8 +152,13 @@ BodyResult ReadRequestBody(const httplib::Request& req, const httplib::ContentRe
     return result;
   }
   bool aborted = false;
+  bool late = false;
   bool read_ok = reader([&](const char* data, size_t n) {
     result.wire_bytes += n;
+    if (std::chrono::steady_clock::now() > deadline) {
+      late = true;
+      return false;
+    }
     if (result.outcome != BodyResult::Outcome::kOk) {
       // Draining a refused body: discard, but not forever.
       if (result.wire_bytes > drain_limit) {
@@ -167,6 +200,16 @@ BodyResult ReadRequestBody(const httplib::Request& req, const httplib::ContentRe
     result.drained = false;
     return result;
   }
+  // The server's watchdog ends a read that waits past the deadline without
+  // any byte arriving (the reader then fails rather than calling back).
+  if (late || (!read_ok && std::chrono::steady_clock::now() > deadline)) {
+    result.outcome = BodyResult::Outcome::kReadFailed;
+    result.timed_out = true;
+    result.message = "the request body did not arrive in time";
+    body->clear();
+    result.drained = false;
+    return result;
+  }
   if (!read_ok) {
     if (result.outcome == BodyResult::Outcome::kOk) {
       result.outcome = BodyResult::Outcome::kReadFailed;
@@ -182,5 +225,7 @@ BodyResult ReadRequestBody(const httplib::Request& req, const httplib::ContentRe
   }
   return result;
 }
+
+}  // namespace
 
 }  // namespace swell::serve

@@ -6,7 +6,9 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace swell::serve {
@@ -20,6 +22,7 @@ struct BodyResult {
     kReadFailed,          // the client went away or timed out
   };
   Outcome outcome = Outcome::kOk;
+  bool timed_out = false;  // kReadFailed because the body's deadline passed (408)
   std::string message;     // for errors
   bool drained = true;     // false when unread bytes remain (the connection must close)
   uint64_t wire_bytes = 0; // bytes received
@@ -32,5 +35,19 @@ struct BodyResult {
 // client sees the response rather than a reset.
 BodyResult ReadRequestBody(const httplib::Request& req, const httplib::ContentReader& reader, uint64_t limit,
                            uint64_t drain_limit, std::string* body);
+
+// When the body of the request a thread serves must have arrived. httplib's
+// read timeout applies to each recv, so a client sending a byte every few
+// seconds would hold a worker for ever; the server sets this when the
+// request's headers have arrived, on the thread that serves it.
+struct BodyDeadline {
+  std::chrono::steady_clock::time_point at = std::chrono::steady_clock::time_point::max();
+  std::function<void(bool timed_out)> done;  // called once the body is read, however that ended
+};
+// The next ReadRequestBody on this thread stops reading past deadline.at
+// (kReadFailed with timed_out) and then calls deadline.done(timed_out).
+void SetBodyDeadline(BodyDeadline deadline);
+// Whether the last ReadRequestBody on this thread timed out; clears it.
+bool TakeBodyTimedOut();
 
 }  // namespace swell::serve

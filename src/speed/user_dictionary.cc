@@ -119,9 +119,19 @@ uint32_t UserDictionary::GetOrAdd(std::string_view key) {
 
 Status UserDictionary::Flush() {
   if (fd_ < 0 || pending_.empty()) return Status::OK();
+  const off_t at = ::lseek(fd_, 0, SEEK_CUR);
+  if (at < 0) return Status::FromErrno("lseek " + path_, errno);
   Status st = WriteAll(fd_, pending_, path_);
-  // On error the records stay pending; replay re-derives them anyway.
-  if (st.ok()) pending_.clear();
+  if (st.ok()) {
+    pending_.clear();
+    return st;
+  }
+  // A full disk can take part of the records. They stay pending and are
+  // written again from the same offset (what is pending only grows, so the
+  // next write covers the torn bytes); left in place, they would end Load
+  // in the middle of the file and lose every user number after them.
+  if (::lseek(fd_, at, SEEK_SET) < 0) return Status::FromErrno("lseek " + path_, errno);
+  (void)::ftruncate(fd_, at);
   return st;
 }
 

@@ -1,10 +1,14 @@
 #include "speed/user_dictionary.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "sketch/theta_hash.h"
 #include "util/file_util.h"
@@ -55,6 +59,41 @@ TEST(UserDictionaryTest, FileLayoutIsMagicThenChecksummedRecords) {
   EXPECT_EQ(contents.substr(0, 8), "SWUDICT1");
   EXPECT_EQ(contents.substr(12, 4), std::string("\x03\x00\x00\x00", 4));
   EXPECT_EQ(contents.substr(16), "u:a");
+}
+
+// A write cut short by a full disk (here: the file size limit, which makes
+// write() store what fits, then fail with EFBIG, as ENOSPC does) leaves no
+// torn record behind: the retry after space returns writes every pending
+// record from where the good ones end, and a reopen finds them all.
+TEST(UserDictionaryTest, FlushCutShortByAFullDiskIsWrittenAgainWhole) {
+  std::string path = TempDir() + "/users.dict";
+  std::vector<std::string> keys;
+  for (int i = 0; i < 2000; ++i) keys.push_back("u:user-" + std::to_string(i) + std::string(40, 'x'));
+  {
+    std::unique_ptr<UserDictionary> dict;
+    ASSERT_TRUE(UserDictionary::Open(path, &dict).ok());
+    for (int i = 0; i < 100; ++i) dict->GetOrAdd(keys[i]);
+    ASSERT_TRUE(dict->Flush().ok());
+    for (int i = 100; i < 2000; ++i) dict->GetOrAdd(keys[i]);
+
+    rlimit old{};
+    ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old), 0);
+    auto previous = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit small = old;
+    small.rlim_cur = 32 * 1024;  // room for part of the pending records
+    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+    Status full = dict->Flush();
+    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &old), 0);
+    std::signal(SIGXFSZ, previous);
+    ASSERT_FALSE(full.ok());
+
+    ASSERT_TRUE(dict->Sync().ok()) << "space is back";
+  }
+  std::unique_ptr<UserDictionary> dict;
+  ASSERT_TRUE(UserDictionary::Open(path, &dict).ok());
+  EXPECT_EQ(dict->truncated_bytes(), 0u);
+  ASSERT_EQ(dict->size(), keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) EXPECT_EQ(dict->Find(keys[i]), i) << keys[i];
 }
 
 TEST(UserDictionaryTest, TornTailIsCutAndAppendsContinueAfterIt) {

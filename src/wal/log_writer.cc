@@ -29,15 +29,27 @@ struct Segment {
   uint64_t size = 0;  // final size; the active segment's size lives in Impl::active_size_
 };
 
-Status WriteAll(int fd, const std::string& data, uint64_t offset, const std::string& path) {
+// Marks the errors IsDiskFull() recognises (the status code alone is shared
+// with the speed layer's memory limit).
+constexpr std::string_view kDiskFullMessage = "disk full";
+
+bool OutOfSpace(int err) { return err == ENOSPC || err == EDQUOT; }
+
+// *err receives errno of a failed write, *written how much reached the file.
+Status WriteAll(int fd, const std::string& data, uint64_t offset, const std::string& path, int* err,
+                uint64_t* written) {
   const char* p = data.data();
   size_t left = data.size();
+  *err = 0;
+  *written = 0;
   while (left > 0) {
     ssize_t n = ::pwrite(fd, p, left, static_cast<off_t>(offset));
     if (n < 0) {
       if (errno == EINTR) continue;
+      *err = errno;
       return Status::FromErrno("write " + path, errno);
     }
+    *written += static_cast<uint64_t>(n);
     p += n;
     left -= static_cast<size_t>(n);
     offset += static_cast<uint64_t>(n);
@@ -76,9 +88,11 @@ class LogWriter::Impl {
   };
 
   // Called by the leader without mu_ held; only one leader runs at a time, so
-  // the segment state below needs no lock of its own.
-  Status WriteGroup(const std::vector<Waiter*>& group);
-  Status Roll(uint64_t first_lsn);
+  // the segment state below needs no lock of its own. *out_of_space is set
+  // when the group failed for a full file system and the log is exactly as
+  // it was before the group.
+  Status WriteGroup(const std::vector<Waiter*>& group, bool* out_of_space);
+  Status Roll(uint64_t first_lsn, bool* out_of_space);
 
   const LogOptions options_;
 
@@ -144,10 +158,19 @@ Status LogWriter::Impl::Open(uint64_t next_lsn) {
   return Status::OK();
 }
 
-Status LogWriter::Impl::Roll(uint64_t first_lsn) {
+// Segments are not preallocated (fallocate): a partly written group is cut
+// off again below, so the point where space runs out is well defined without
+// it, and a reservation of segment_bytes would refuse ingest while the disk
+// still has room for many groups, hold space a seal needs to free the log,
+// and guarantee nothing on copy-on-write file systems (btrfs, ZFS).
+Status LogWriter::Impl::Roll(uint64_t first_lsn, bool* out_of_space) {
   std::string path = SegmentPath(options_.dir, first_lsn);
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::FromErrno("create " + path, errno);
+  if (fd < 0) {
+    int err = errno;
+    *out_of_space = OutOfSpace(err);
+    return Status::FromErrno("create " + path, err);
+  }
   // The new name must be durable before any record in it is acknowledged.
   if (options_.sync) {
     Status st = FsyncDirectory(options_.dir);
@@ -172,11 +195,33 @@ Status LogWriter::Impl::Roll(uint64_t first_lsn) {
   return Status::OK();
 }
 
-Status LogWriter::Impl::WriteGroup(const std::vector<Waiter*>& group) {
+Status LogWriter::Impl::WriteGroup(const std::vector<Waiter*>& group, bool* out_of_space) {
+  *out_of_space = false;
   buf_.clear();
   for (const Waiter* w : group) EncodeRecord(w->lsn, w->payload, &buf_);
-  if (fd_ < 0 || active_size_ >= options_.segment_bytes) SWELL_RETURN_IF_ERROR(Roll(group.front()->lsn));
-  SWELL_RETURN_IF_ERROR(WriteAll(fd_, buf_, active_size_, active_path_));
+  // A segment created by a roll whose group then found the disk full stays
+  // (empty) and takes the retried group, which starts at the same lsn.
+  if (fd_ < 0 || active_size_ >= options_.segment_bytes) {
+    SWELL_RETURN_IF_ERROR(Roll(group.front()->lsn, out_of_space));
+  }
+  int err = 0;
+  uint64_t written = 0;
+  Status st = WriteAll(fd_, buf_, active_size_, active_path_, &err, &written);
+  if (!st.ok()) {
+    if (!OutOfSpace(err)) return st;
+    if (written > 0) {
+      // Whole records of the refused group may have reached the file; left
+      // there, a later sync (or the kernel's writeback before a crash) could
+      // let replay find records no caller was told were stored. Shrinking
+      // needs no free space. Synced with fsync: the size is metadata.
+      if (::ftruncate(fd_, static_cast<off_t>(active_size_)) != 0)
+        return Status::FromErrno("truncate " + active_path_ + " after " + st.message(), errno);
+      if (options_.sync && ::fsync(fd_) != 0)
+        return Status::FromErrno("fsync " + active_path_ + " after " + st.message(), errno);
+    }
+    *out_of_space = true;
+    return st;
+  }
   active_size_ += buf_.size();
   uint64_t micros = 0;
   if (options_.sync) {
@@ -230,7 +275,8 @@ Status LogWriter::Impl::Append(std::string_view payload, const std::function<voi
   if (status.ok()) {
     for (Waiter* q : group) q->lsn = next_lsn_++;
     l.unlock();
-    status = WriteGroup(group);
+    bool out_of_space = false;
+    status = WriteGroup(group, &out_of_space);
     if (status.ok()) {
       // Still the only leader, so callbacks of successive groups never overlap
       // and follow lsn order.
@@ -238,7 +284,15 @@ Status LogWriter::Impl::Append(std::string_view payload, const std::function<voi
         if (q->on_durable != nullptr) (*q->on_durable)(q->lsn);
     }
     l.lock();
-    if (!status.ok()) {
+    if (out_of_space) {
+      // The log is as it was before the group: the next group reuses its lsns.
+      next_lsn_ = group.front()->lsn;
+      status = Status::ResourceExhausted(std::string(kDiskFullMessage) +
+                                         ": the write-ahead log could not store the record (" + status.message() +
+                                         "); nothing of it was stored; retry once space is freed");
+      std::lock_guard<std::mutex> sl(stats_mu_);
+      stats_.disk_full += group.size();
+    } else if (!status.ok()) {
       poisoned_ = Status::IOError("write-ahead log refuses appends after an earlier failure (" + status.ToString() +
                                   "); restart to recover");
     }
@@ -297,6 +351,10 @@ Status LogWriter::Impl::DeleteSegmentsBefore(uint64_t lsn, int64_t modified_befo
   }
   if (deleted > 0 && status.ok()) status = FsyncDirectory(options_.dir);
   return status;
+}
+
+bool IsDiskFull(const Status& status) {
+  return status.IsResourceExhausted() && status.message().find(kDiskFullMessage) != std::string::npos;
 }
 
 LogWriter::LogWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -32,6 +32,7 @@ struct LogStats {
   uint64_t segments = 0;          // live segment files
   uint64_t disk_bytes = 0;        // total size of live segment files
   uint64_t queued = 0;            // appends waiting behind the group being written
+  uint64_t disk_full = 0;         // appends refused because the file system was full
 };
 
 class LogWriter {
@@ -47,9 +48,14 @@ class LogWriter {
   // on_durable, if given, is called once the record is durable and before
   // Append returns; calls across all appends happen in log order, one at a
   // time (so the caller can apply records to memory in the log's order).
-  // On error the record is not acknowledged; after an fsync or write error
-  // the writer refuses every later append (the data's fate on disk is
-  // unknown, so continuing would acknowledge data after a hole).
+  // On error the record is not acknowledged. When the file system is full
+  // (ENOSPC, EDQUOT) while writing the group or creating its segment, the
+  // segment is cut back to where it ended before the group and synced, so
+  // nothing of the group can reappear at replay; the error satisfies
+  // IsDiskFull() and later appends are tried again. After an fsync error, any
+  // other write error, or a failed repair, the writer refuses every later
+  // append (the data's fate on disk is unknown, so continuing would
+  // acknowledge data after a hole).
   // *lsn (optional) receives the record's sequence number.
   Status Append(std::string_view payload, const std::function<void(uint64_t lsn)>& on_durable = nullptr,
                 uint64_t* lsn = nullptr);
@@ -70,5 +76,9 @@ class LogWriter {
   explicit LogWriter(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// True for the error Append returns when the file system was full: nothing of
+// the record was stored, and an append may succeed once space is freed.
+bool IsDiskFull(const Status& status);
 
 }  // namespace swell::wal

@@ -96,7 +96,9 @@ export function decodeVersion(text, expectVersion) {
 //    temporaries: [hidden files], files: [all object keys under events/ sets/ users/ raw/]}
 // problems are violations of docs/formats.md: a damaged version, a version
 // listing a missing file or a file of another size, a gap in the versions.
-export function inspectLake(lakeDir) {
+// history: also check versions against each other (historyProblems), which
+// holds for a lake that only sealing has written.
+export function inspectLake(lakeDir, { history = false } = {}) {
   const problems = [];
   const info = [];
   const mdir = path.join(lakeDir, '_manifest');
@@ -146,6 +148,8 @@ export function inspectLake(lakeDir) {
       else if (st.size !== f.size) problems.push(`v${v} lists ${f.key} with size ${f.size}, the file has ${st.size}`);
     }
   }
+  for (const [v, snap] of versions) problems.push(...versionProblems(v, snap));
+  if (history) problems.push(...historyProblems(versions));
   const snap = versions.get(version) ?? { version: 0, files: [], covered_lsn: 0 };
   const inCurrent = new Set(snap.files.map((f) => f.key));
   const files = [];
@@ -158,6 +162,91 @@ export function inspectLake(lakeDir) {
   const orphans = files.filter((k) => !listedAny.has(k));
   const unlisted = files.filter((k) => !inCurrent.has(k));
   return { version, current, snap, versions, problems, info, orphans, unlisted, temporaries, files };
+}
+
+// Partition values as docs/formats.md "Partition value escaping" writes
+// them: %XX is a byte.
+function unescapePart(s) {
+  return Buffer.from(s.replace(/%([0-9A-Fa-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
+}
+const EVENTS_KEY_RE = /^(events|sets)\/date=(\d{4}-\d{2}-\d{2})\/app_id=([^/]+)\/part-[0-9a-f]{32}\.parquet$/;
+const USERS_KEY_RE = /^users\/app_id=([^/]+)\/part-[0-9a-f]{32}\.parquet$/;
+const RAW_KEY_RE = /^raw\/app_id=([^/]+)\/date=(\d{4}-\d{2}-\d{2})\/hour=([01]\d|2[0-3])\/[^/]+$/;
+
+// The rules one version must keep beyond its checksum (docs/formats.md
+// "Keys", "Manifest", "Sealing"): each file's app_id and date are the ones
+// its key spells; an events file's rows lie on its UTC day; a partition
+// (app-day) has at most one live events file and one live sets file (a
+// re-seal swaps them); sealed_lsn only on events files.
+export function versionProblems(v, snap) {
+  const out = [];
+  const live = new Set();
+  if (!Number.isSafeInteger(snap.covered_lsn) || snap.covered_lsn < 0) out.push(`v${v}: covered_lsn ${snap.covered_lsn}`);
+  for (const f of snap.files) {
+    let app, date;
+    let m;
+    if ((m = EVENTS_KEY_RE.exec(f.key))) [, , date, app] = m;
+    else if ((m = USERS_KEY_RE.exec(f.key))) [, app] = m;
+    else if ((m = RAW_KEY_RE.exec(f.key))) [, app, date] = m;
+    else { out.push(`v${v}: ${f.key} is not a key of docs/formats.md "Keys"`); continue; }
+    if (unescapePart(app) !== f.app_id) out.push(`v${v}: ${f.key} has app_id ${JSON.stringify(f.app_id)}`);
+    if (date !== undefined && f.date !== date) out.push(`v${v}: ${f.key} has date ${JSON.stringify(f.date)}`);
+    if (date === undefined && f.date !== undefined && f.date !== '') out.push(`v${v}: ${f.key} has a date`);
+    if (!(Number.isSafeInteger(f.rows) && f.rows >= 0) || !(Number.isSafeInteger(f.size) && f.size > 0))
+      out.push(`v${v}: ${f.key} has rows ${f.rows}, size ${f.size}`);
+    if (f.sealed_lsn !== undefined && (f.kind !== 'events' || !(f.sealed_lsn > 0)))
+      out.push(`v${v}: ${f.key} (${f.kind}) has sealed_lsn ${f.sealed_lsn}`);
+    if (f.kind === 'events' || f.kind === 'sets') {
+      const part = `${f.kind} ${f.app_id}/${f.date}`;
+      if (live.has(part)) out.push(`v${v}: two live ${f.kind} files for ${f.app_id} ${f.date}`);
+      live.add(part);
+    }
+    if (f.kind === 'events') {
+      const lo = Date.parse(`${f.date}T00:00:00Z`);
+      if (f.rows === 0 || f.min_time_ms < lo || f.max_time_ms >= lo + 86400000 || f.min_time_ms > f.max_time_ms)
+        out.push(`v${v}: ${f.key} (${f.rows} rows) has times ${f.min_time_ms}..${f.max_time_ms}, outside its day`);
+    }
+  }
+  for (const part of live) {
+    const [kind, rest] = part.split(' ');
+    if (kind === 'events' && !live.has(`sets ${rest}`)) out.push(`v${v}: events of ${rest} without a sets file`);
+  }
+  return out;
+}
+
+// The rules between consecutive versions of a lake written by sealing
+// alone (no rebuild from the raw tier): covered_lsn never decreases; a
+// partition once sealed stays (events are never removed); a re-seal of it
+// holds every row it held (rows do not decrease) with a cut (sealed_lsn) no
+// older than the previous one, and the same file keeps its sealed_lsn and
+// row count; raw files only accumulate.
+export function historyProblems(versions) {
+  const out = [];
+  const vs = [...versions.keys()].sort((a, b) => a - b);
+  for (let i = 1; i < vs.length; i++) {
+    const a = versions.get(vs[i - 1]), b = versions.get(vs[i]);
+    if (vs[i] !== vs[i - 1] + 1) continue;
+    const where = `v${vs[i - 1]} -> v${vs[i]}`;
+    if (b.covered_lsn < a.covered_lsn) out.push(`${where}: covered_lsn fell from ${a.covered_lsn} to ${b.covered_lsn}`);
+    if (b.committed_ms < a.committed_ms - 60000) out.push(`${where}: committed_ms went back by ${a.committed_ms - b.committed_ms} ms`);
+    const byPart = (s) => new Map(s.files.filter((f) => f.kind === 'events').map((f) => [`${f.app_id}/${f.date}`, f]));
+    const pa = byPart(a), pb = byPart(b);
+    for (const [part, fa] of pa) {
+      const fb = pb.get(part);
+      if (!fb) { out.push(`${where}: partition ${part} disappeared`); continue; }
+      if (fb.key === fa.key) {
+        if ((fb.sealed_lsn ?? 0) !== (fa.sealed_lsn ?? 0) || fb.rows !== fa.rows)
+          out.push(`${where}: ${fa.key} changed its sealed_lsn/rows: ${fa.sealed_lsn}/${fa.rows} -> ${fb.sealed_lsn}/${fb.rows}`);
+        continue;
+      }
+      if (fb.rows < fa.rows) out.push(`${where}: partition ${part} re-sealed with ${fb.rows} rows, it had ${fa.rows}`);
+      if ((fb.sealed_lsn ?? 0) < (fa.sealed_lsn ?? 0))
+        out.push(`${where}: partition ${part} re-sealed with sealed_lsn ${fb.sealed_lsn}, older than ${fa.sealed_lsn}`);
+    }
+    const keysB = new Set(b.files.map((f) => f.key));
+    for (const f of a.files) if (f.kind === 'raw' && !keysB.has(f.key)) out.push(`${where}: raw file ${f.key} removed`);
+  }
+  return out;
 }
 
 // Files of a data directory's staging folder (seal scratch space).

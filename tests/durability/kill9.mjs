@@ -38,7 +38,9 @@ const ingestKey = `crash-ingest-${randomBytes(12).toString('hex')}`;
 const readKey = `crash-read-${randomBytes(12).toString('hex')}`;
 const configPath = path.join(dataDir, 'swell.toml');
 const serverData = path.join(dataDir, 'data');
-fs.writeFileSync(configPath, `[[app]]\nid = "crash"\ningest_key = "${ingestKey}"\nread_key = "${readKey}"\n`);
+// Charts grouped by eid list every event: no cap on their series.
+fs.writeFileSync(configPath, `[[app]]\nid = "crash"\ningest_key = "${ingestKey}"\nread_key = "${readKey}"\n` +
+  '\n[limits]\nmax_result_series = 10000000\n');
 
 let server = null;  // { proc, port, log: string[] }
 let failed = false;
