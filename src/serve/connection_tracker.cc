@@ -2,8 +2,11 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -63,6 +66,22 @@ bool CompleteHeadWaiting(int fd) {
   return ::memmem(buf, static_cast<size_t>(n), "\r\n\r\n", 4) != nullptr;
 }
 
+// The inode of the socket fd refers to; 0 when fd is closed.
+unsigned long SocketInode(int fd) {
+  struct stat st {};
+  return ::fstat(fd, &st) == 0 ? static_cast<unsigned long>(st.st_ino) : 0;
+}
+
+// shutdown(how) of the socket with this inode, if fd still refers to it. A
+// duplicate of fd is checked and shut down, so a descriptor closed and
+// reused by a new connection in between cannot be hit by mistake.
+void ShutdownIfSame(int fd, unsigned long inode, int how) {
+  int d = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (d < 0) return;
+  if (SocketInode(d) == inode) ::shutdown(d, how);
+  ::close(d);
+}
+
 }  // namespace
 
 std::string ConnectionTracker::Peer(const std::string& addr, int port) { return addr + "|" + std::to_string(port); }
@@ -111,12 +130,26 @@ ConnectionTracker::SweepCounts ConnectionTracker::Sweep(int local_port, const Ti
     open.insert(peer);
     auto [it, inserted] = conns_.try_emplace(peer);
     Conn& c = it->second;
+    const unsigned long inode = SocketInode(fd);
+    if (inode == 0) continue;  // closed since the listing
     if (inserted) c.since = now;
+    if (c.inode != 0 && c.inode != inode) {
+      // A new connection from a peer address an old one had: only what its
+      // own requests reported (Begin, End) is kept.
+      c.shut = false;
+      c.close = false;
+      c.closing = Clock::time_point::max();
+      if (c.busy == 0) {
+        c.answered = false;
+        c.since = now;
+      }
+    }
+    c.inode = inode;
     if (c.busy > 0) {
       if (c.body_deadline != Clock::time_point::max() && now > c.body_deadline + timeouts.body_grace) {
         // The recv waiting for the body returns (ReadRequestBody reports
         // the timeout); httplib then takes the socket for dead and closes it.
-        ::shutdown(fd, SHUT_RD);
+        ShutdownIfSame(fd, inode, SHUT_RD);
         c.body_deadline = Clock::time_point::max();
         ++counts.body_ended;
       }
@@ -124,14 +157,13 @@ ConnectionTracker::SweepCounts ConnectionTracker::Sweep(int local_port, const Ti
     }
     if (c.shut) continue;
     if (c.close) {
-      if (ConnectedPeer(fd, local_port) != peer) continue;
       if (c.closing == Clock::time_point::max()) {
         // The answer, then the end of the stream: a client that reads it
         // closes its side, and httplib its own.
-        ::shutdown(fd, SHUT_WR);
+        ShutdownIfSame(fd, inode, SHUT_WR);
         c.closing = now;
       } else if (now - c.closing > kLinger) {
-        ::shutdown(fd, SHUT_RDWR);
+        ShutdownIfSame(fd, inode, SHUT_RDWR);
         c.shut = true;
       }
       continue;
@@ -145,10 +177,7 @@ ConnectionTracker::SweepCounts ConnectionTracker::Sweep(int local_port, const Ti
       c.answered = false;
       continue;
     }
-    // The descriptor could have been closed and reused since it was listed;
-    // look again right before shutting it down.
-    if (ConnectedPeer(fd, local_port) != peer) continue;
-    ::shutdown(fd, SHUT_RDWR);
+    ShutdownIfSame(fd, inode, SHUT_RDWR);
     ++counts.header_closed;
     c.shut = true;
   }

@@ -11,6 +11,8 @@
 
 #include <httplib.h>
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -81,6 +83,11 @@ class ConnectionTracker {
     Clock::time_point closing = Clock::time_point::max();  // its writing side shut down
     Clock::time_point since;  // first seen, or its last response
     Clock::time_point body_deadline = Clock::time_point::max();
+    // The socket's inode when a sweep last saw it. A peer address can come
+    // back on a new connection (the client reuses its port) before a sweep
+    // drops the old one; a new inode tells them apart, so the new
+    // connection does not inherit the old one's close or shut.
+    unsigned long inode = 0;
   };
   static constexpr Clock::duration kLinger = std::chrono::seconds(2);
   static std::string Peer(const std::string& addr, int port);
