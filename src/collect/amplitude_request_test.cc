@@ -354,6 +354,17 @@ TEST_F(AmplitudeRequestTest, MissingRequiredEventFields) {
   EXPECT_EQ(MapSize("events_with_invalid_fields"), 0u);
 }
 
+// An event_type that is there but refused (too long, empty, not a string)
+// is invalid, not also missing: the SDKs act on each list differently.
+TEST_F(AmplitudeRequestTest, RefusedEventTypeIsInvalidNotMissing) {
+  const std::string too_long(1025, 'x');
+  ASSERT_FALSE(Parse(Body({R"({"event_type":")" + too_long + R"(","user_id":"user-1"})",
+                           R"({"event_type":"","user_id":"user-1"})", R"({"event_type":7,"user_id":"user-1"})"})));
+  EXPECT_EQ(err_.http_status, 400);
+  EXPECT_EQ(Indexes("events_with_invalid_fields", "event_type"), (std::vector<int64_t>{0, 1, 2}));
+  EXPECT_EQ(Indexes("events_with_missing_fields", "event_type"), (std::vector<int64_t>{-1})) << "not listed";
+}
+
 TEST_F(AmplitudeRequestTest, DeviceIdAloneIsEnough) {
   ASSERT_TRUE(Parse(Body({R"({"event_type":"x","device_id":"device-1"})"}))) << err_.body_json;
   EXPECT_EQ(req_.events[0].user_id, "");

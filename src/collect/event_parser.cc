@@ -283,7 +283,7 @@ class Parser {
       seen_ |= uint64_t{1} << idx;
       Handle(spec, repeated, kv.value);
     }
-    if (!has_event_type_) Missing("event_type", "required");
+    if (!has_event_type_ && !event_type_refused_) Missing("event_type", "required");
     if (out_->user_id.empty() && out_->device_id.empty() && !id_refused_) {
       Missing("user_id", "an event needs a non-empty user_id or device_id");
       Missing("device_id", "an event needs a non-empty user_id or device_id");
@@ -385,9 +385,13 @@ class Parser {
     switch (spec.handler) {
       case Handler::kEventType: {
         if (v.is_null()) return;
-        if (!GetString(name, v, lim_.max_event_type_bytes, &ev.event_type)) return;
+        if (!GetString(name, v, lim_.max_event_type_bytes, &ev.event_type)) {
+          event_type_refused_ = true;
+          return;
+        }
         if (ev.event_type.empty()) {
           Invalid(name, "must not be empty");
+          event_type_refused_ = true;
           return;
         }
         has_event_type_ = true;
@@ -580,6 +584,7 @@ class Parser {
   bool ok_ = true;
   bool has_event_type_ = false;
   bool id_refused_ = false;  // an id was present but invalid: "missing" would mislead
+  bool event_type_refused_ = false;  // likewise for event_type
   uint64_t seen_ = 0;
   // Reused across events: a fresh allocation per event would cost more than
   // the scan itself.
